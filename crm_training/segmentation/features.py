@@ -1,0 +1,203 @@
+"""Per-customer purchase features shared by the segmentation modules (chapter 2).
+
+Every segmentation starts from the same few facts per customer: when they first and last bought,
+how often, how much (net of returns) and with what profit. :func:`customer_features` computes them
+in one vectorised pass over the transactions, for synthetic and client data alike. The CLV models
+of :mod:`crm_training.clv` use their own ``rfm_summary`` (repeat purchases, age at last purchase);
+here *recency* is the plain "days since the last purchase" that RFM scoring uses.
+
+Inputs are a :class:`~crm_training.CRMData`, a dict of tables, or a transactions DataFrame.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+DAY = pd.Timedelta(days=1)
+
+FEATURE_LABELS_ZH = {
+    "recency_days": "最近购买距今天数", "frequency": "购买次数", "monetary": "净消费金额",
+    "profit": "利润", "avg_order_value": "平均订单金额", "n_categories": "购买品类数",
+    "tenure_days": "客户在网天数", "first_purchase": "首次购买日期", "last_purchase": "最近购买日期",
+    "gross_sales": "销售额", "returns": "退货金额",
+}
+
+
+def tables(data, **extra) -> SimpleNamespace:
+    """The tables of ``data`` as attributes (``None`` where absent).
+
+    ``data`` may be a CRMData, a dict of DataFrames or a transactions DataFrame; keyword
+    arguments add or replace tables.
+    """
+    names = ("customers", "transactions", "interactions", "tickets", "surveys", "loyalty_events",
+             "web_events", "experiments")
+    if isinstance(data, pd.DataFrame):
+        found = {"transactions": data}
+    elif isinstance(data, dict):
+        found = dict(data)
+    elif hasattr(data, "transactions"):
+        found = {n: getattr(data, n, None) for n in names}
+        found["truth"] = getattr(data, "truth", None)
+    elif data is None:
+        found = {}
+    else:
+        raise TypeError("data must be a CRMData, a dict of tables or a transactions DataFrame, "
+                        f"not {type(data).__name__}")
+    found.update({k: v for k, v in extra.items() if v is not None})
+    out = {n: found.get(n) for n in names}
+    out["truth"] = found.get("truth")
+    return SimpleNamespace(**out)
+
+
+def require_columns(df: pd.DataFrame, columns, name: str) -> None:
+    """Raise ``ValueError`` naming the table and the missing columns."""
+    if df is None:
+        raise ValueError(f"{name} table is required but missing")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; found {list(df.columns)}")
+
+
+def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
+    """The analysis date: ``as_of`` if given, else the day after the last transaction.
+
+    Taking the day after the last order makes the most recent buyer's recency 1 day, not 0,
+    whatever the time of day of their purchase.
+    """
+    if as_of is not None:
+        return pd.Timestamp(as_of)
+    if len(transactions) == 0:
+        raise ValueError("transactions is empty: pass as_of or data with at least one purchase")
+    return pd.Timestamp(transactions["timestamp"].max()).normalize() + DAY
+
+
+def customer_features(data, as_of=None, include_non_buyers: bool = False) -> pd.DataFrame:
+    """Recency, frequency, monetary value, profit and related facts per customer.
+
+    Parameters
+    ----------
+    data : CRMData, dict of tables or transactions DataFrame (columns ``customer_id``,
+        ``timestamp``, ``amount``; optional ``cost``, ``is_return``, ``category``).
+    as_of : analysis date; transactions at or after it are ignored (so features can be computed
+        at a past cut-off). Default: the day after the last transaction.
+    include_non_buyers : also list customers of the customers table without a purchase before
+        ``as_of`` (frequency 0, monetary 0, recency NaN).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with ``first_purchase``, ``last_purchase``,
+    ``recency_days`` (days from the last purchase to ``as_of``), ``frequency`` (orders, returns
+    excluded), ``gross_sales``, ``returns`` (negative), ``monetary`` (net amount), ``profit`` (net
+    amount minus net cost; NaN without a cost column), ``avg_order_value`` (gross sales per
+    order), ``n_categories`` (distinct categories bought) and ``tenure_days`` (days since the
+    first purchase).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "timestamp": pd.to_datetime(["2025-01-01", "2025-01-31", "2025-01-21"]),
+    ...                    "amount": [10.0, 30.0, 5.0]})
+    >>> f = customer_features(tx, as_of="2025-02-01")
+    >>> f[["recency_days", "frequency", "monetary"]]
+                 recency_days  frequency  monetary
+    customer_id
+    a                     1.0          2      40.0
+    b                    11.0          1       5.0
+    """
+    t = tables(data)
+    tx = t.transactions
+    require_columns(tx, ["customer_id", "timestamp", "amount"], "transactions")
+    as_of = resolve_as_of(tx, as_of)
+    tx = tx.loc[tx["timestamp"] < as_of]
+    is_return = (tx["is_return"].astype(bool) if "is_return" in tx.columns
+                 else pd.Series(tx["amount"].to_numpy() < 0, index=tx.index))
+    cost = tx["cost"] if "cost" in tx.columns else pd.Series(np.nan, index=tx.index)
+    frame = pd.DataFrame({
+        "customer_id": tx["customer_id"].astype(str),
+        "timestamp": tx["timestamp"],
+        "sale_ts": tx["timestamp"].where(~is_return),
+        "order": (~is_return).astype("int64"),
+        "amount": tx["amount"].astype(float),
+        "gross": tx["amount"].astype(float).where(~is_return, 0.0),
+        "ret": tx["amount"].astype(float).where(is_return, 0.0),
+        "cost": cost.astype(float),
+    })
+    g = frame.groupby("customer_id", sort=True)
+    out = pd.DataFrame({
+        "first_purchase": g["sale_ts"].min(),
+        "last_purchase": g["sale_ts"].max(),
+        "frequency": g["order"].sum(),
+        "gross_sales": g["gross"].sum(),
+        "returns": g["ret"].sum(),
+        "monetary": g["amount"].sum(),
+        # min_count=1: a customer whose every cost is missing gets NaN profit, not a false 0 cost
+        "profit": g["amount"].sum() - g["cost"].sum(min_count=1),
+    })
+    out = out.loc[out["frequency"] > 0]  # returns-only customers have no purchase to score
+    if "category" in tx.columns:
+        cats = tx.loc[~is_return, ["customer_id", "category"]].astype({"customer_id": str})
+        out["n_categories"] = cats.groupby("customer_id")["category"].nunique().reindex(out.index)
+    else:
+        out["n_categories"] = 1
+    out["n_categories"] = out["n_categories"].fillna(0).astype("int64")
+    out["recency_days"] = (as_of - out["last_purchase"]) / DAY
+    out["tenure_days"] = (as_of - out["first_purchase"]) / DAY
+    out["avg_order_value"] = out["gross_sales"] / out["frequency"]
+    if include_non_buyers and t.customers is not None and len(t.customers):
+        ids = pd.Index(t.customers["customer_id"].astype(str).unique(), name="customer_id")
+        out = out.reindex(out.index.union(ids))
+        zero = ["frequency", "gross_sales", "returns", "monetary", "n_categories"]
+        out[zero] = out[zero].fillna(0)
+        out["frequency"] = out["frequency"].astype("int64")
+        out["n_categories"] = out["n_categories"].astype("int64")
+    out.index.name = "customer_id"
+    cols = ["first_purchase", "last_purchase", "recency_days", "frequency", "gross_sales",
+            "returns", "monetary", "profit", "avg_order_value", "n_categories", "tenure_days"]
+    return out[cols]
+
+
+def percentile_scores(values, q: int = 5, ties: str = "average", higher_is_better: bool = True,
+                      name: str = "values") -> pd.Series:
+    """Scores 1..q from the rank of each value (quantile binning), with stated tie handling.
+
+    Parameters
+    ----------
+    values : Series of numbers (NaN gets a missing score).
+    q : number of scores (5 gives quintiles).
+    ties : ``"average"`` (default) - equal values share a score: a value's score comes from its
+        mid-rank percentile, ``floor(q * (average_rank - 0.5) / n) + 1``; bins are equal-sized when
+        values are distinct, and all-equal values (or a single customer) get the middle score.
+        ``"first"`` - equal-sized bins whatever the ties (``rank(method="first")`` in index order,
+        then equal-count bins, the ``pd.qcut(x.rank(method="first"), q)`` recipe): equal values
+        may get neighbouring scores.
+    higher_is_better : if False (e.g. recency in days) the smallest value gets score q.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> percentile_scores(pd.Series([10, 20, 30, 40, 50])).tolist()
+    [1, 2, 3, 4, 5]
+    >>> percentile_scores(pd.Series([1, 1, 1, 1])).tolist()
+    [3, 3, 3, 3]
+    >>> percentile_scores(pd.Series([1, 1, 1, 1]), ties="first").tolist()
+    [1, 2, 3, 4]
+    """
+    if ties not in ("average", "first"):
+        raise ValueError(f"ties must be 'average' or 'first', not {ties!r}")
+    if not isinstance(q, (int, np.integer)) or q < 2:
+        raise ValueError(f"q must be an integer >= 2, not {q!r}")
+    s = pd.Series(values, dtype=float)
+    if not higher_is_better:
+        s = -s
+    n = s.notna().sum()
+    if n == 0:
+        return pd.Series(pd.array([pd.NA] * len(s), dtype="Int64"), index=s.index, name=name)
+    rank = s.rank(method=ties, na_option="keep")
+    if ties == "average":
+        score = np.floor(q * (rank - 0.5) / n) + 1
+    else:
+        score = np.floor(q * (rank - 1) / n) + 1
+    return score.clip(1, q).astype("Int64").rename(name)
