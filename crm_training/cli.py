@@ -36,6 +36,19 @@ def _cmd_generate(args) -> int:
     return 0
 
 
+def _cmd_samples(args) -> int:
+    from .fileio import OutputExistsError
+    from .samples import write_samples
+
+    try:
+        path = write_samples(args.out, force=args.force)
+    except OutputExistsError as e:
+        print(f"crm-training samples: {e}", file=sys.stderr)
+        return 2
+    print(f"Sample datasets and data dictionary written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crm-training", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -53,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_generate)
+
+    s = sub.add_parser("samples", help="rebuild the sample datasets and the data dictionary")
+    s.add_argument("--out", default="datasets", help="folder to write (default datasets)")
+    s.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    s.set_defaults(func=_cmd_samples)
     return parser
 
 

@@ -347,14 +347,16 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
         s = df[c.name] if c.name in df.columns else pd.Series(pd.NA, index=df.index)
         if c.dtype == "category":
             levels = list(c.levels) if c.levels else sorted(pd.unique(s.dropna().astype(str)))
-            s = pd.Categorical(s, categories=levels)
-            s = pd.Series(s, index=df.index)
+            if not (isinstance(s.dtype, pd.CategoricalDtype)
+                    and list(s.cat.categories) == levels):
+                s = pd.Series(pd.Categorical(s, categories=levels), index=df.index)
         elif c.dtype == "string":
-            s = s.astype("str")
+            if s.dtype != "str":
+                s = s.astype("str")
+        elif s.dtype == c.dtype:
+            pass
         elif c.dtype.startswith("datetime"):
             s = pd.to_datetime(s).astype("datetime64[ns]")
-        elif c.dtype == "bool":
-            s = s.astype(bool)
         else:
             s = s.astype(c.dtype)
         out[c.name] = s

@@ -1,7 +1,9 @@
-"""Synthetic CRM data with known ground truth (work in progress)."""
-INDUSTRIES = ("retail", "bank", "telecom", "coffee_chain", "travel", "manufacturing")
-PRESETS: dict = {}
+"""Synthetic CRM data with known ground truth, for every industry scenario of the course.
 
+``generate`` builds a whole company (customers, orders, contacts, loyalty ledger, web visits,
+experiments) from a stated generative model, and keeps the truth apart in ``data.truth``.
+"""
+from .core import generate
+from .presets import INDUSTRIES, PRESETS, Preset, Segment
 
-def generate(industry, n_customers, seed, locale="en_US", start=None, end=None, **overrides):
-    raise NotImplementedError("generator lands shortly")
+__all__ = ["generate", "INDUSTRIES", "PRESETS", "Preset", "Segment"]

@@ -1,0 +1,94 @@
+"""The loyalty programme's ledger: enrolments, points earned and redeemed, expiry, tiers, referrals.
+
+Rules (stated so that points liability and breakage have a right answer):
+- members earn ``points_per_currency`` points per unit spent (returns take them back);
+- members with social reach refer friends and earn ``referral_bonus`` points each time;
+- on a share ``redeem_rate`` of their orders, members redeem ``redeem_share`` of the points
+  earned since their previous redemption; the rest of those points expire 365 days later;
+- tiers (bronze, silver, gold, platinum) follow lifetime points earned; tiers never fall.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .. import schema as S
+from . import people
+from .core import Population, categorical, events_in_windows, strings
+from .purchases import grouped_cumsum
+
+_KIND = {k: i for i, k in enumerate(S.LOYALTY_EVENT_TYPES)}
+
+
+def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, cust: np.ndarray) -> pd.DataFrame:
+    pre = pop.preset
+    members = np.isfinite(pop.enrol)
+    # orders of members after enrolment earn points
+    start64 = np.datetime64(pop.start.to_datetime64(), "ns")
+    t_tx = (tx["timestamp"].to_numpy() - start64) / np.timedelta64(1, "D")
+    earn = np.flatnonzero(members[cust] & (t_tx >= pop.enrol[cust]))
+    e_owner, e_t = cust[earn], t_tx[earn]
+    e_pts = np.trunc(tx["amount"].to_numpy()[earn] * pre.points_per_currency).astype(np.int64)
+    e_tid = earn
+    # referrals by members with social reach
+    mem = np.flatnonzero(members)
+    r_owner, r_t = events_in_windows(rng, pop.social[mem] * 1.2 / 365.25, pop.enrol[mem],
+                                     pop.active_end[mem])
+    r_owner = mem[r_owner]
+    # ledger so far, ordered by customer then time: enrol, earn, referral
+    owner = np.r_[mem, e_owner, r_owner]
+    t = np.r_[pop.enrol[mem], e_t, r_t]
+    kind = np.r_[np.full(mem.size, _KIND["enrol"]), np.full(e_owner.size, _KIND["earn"]),
+                 np.full(r_owner.size, _KIND["referral"])]
+    pts = np.r_[np.zeros(mem.size, np.int64), e_pts, np.full(r_owner.size, pre.referral_bonus)]
+    tid = np.r_[np.full(mem.size, -1), e_tid, np.full(r_owner.size, -1)]
+    order = np.lexsort((kind, t, owner))
+    owner, t, kind, pts, tid = owner[order], t[order], kind[order], pts[order], tid[order]
+
+    net = grouped_cumsum(owner, pts)
+    lifetime = grouped_cumsum(owner, np.clip(pts, 0, None))
+    tier = np.searchsorted(np.asarray(pre.tier_thresholds), lifetime, side="right")
+    first = np.r_[True, owner[1:] != owner[:-1]] if owner.size else np.zeros(0, bool)
+    prev_tier = np.r_[0, tier[:-1]]
+    prev_tier[first] = 0
+    up = (tier > prev_tier) & ~first
+
+    # redemptions at a share of earning orders; the unredeemed rest of each window expires
+    is_earn = (kind == _KIND["earn"]) & (pts > 0)
+    red = np.flatnonzero(is_earn & (rng.random(owner.size) < pre.redeem_rate))
+    red_owner = owner[red]
+    prev_net = np.r_[0, net[red][:-1]]
+    prev_net[np.r_[True, red_owner[1:] != red_owner[:-1]] if red.size else np.zeros(0, bool)] = 0
+    window = np.clip(net[red] - prev_net, 0, None)
+    redeemed = np.floor(pre.redeem_share * window).astype(np.int64)
+    expired = window - redeemed
+    t_red = t[red] + 1 / 86400
+    t_exp = t[red] + 365
+    ok_exp = (t_exp < pop.days) & (expired > 0)
+    ok_red = redeemed > 0
+
+    # tier at the time of expiry: last ledger row of that customer before it
+    key = owner * (pop.days + 400) + t
+    exp_rows = np.searchsorted(key, red_owner * (pop.days + 400) + t_exp, side="right") - 1
+
+    rows_owner = np.r_[owner, owner[up], red_owner[ok_red], red_owner[ok_exp]]
+    rows_t = np.r_[t, t[up] + 0.5 / 86400, t_red[ok_red], t_exp[ok_exp]]
+    rows_kind = np.r_[kind, np.full(up.sum(), _KIND["tier_change"]),
+                      np.full(ok_red.sum(), _KIND["redeem"]), np.full(ok_exp.sum(), _KIND["expire"])]
+    rows_pts = np.r_[pts, np.zeros(up.sum(), np.int64), -redeemed[ok_red], -expired[ok_exp]]
+    rows_tier = np.r_[tier, tier[up], tier[red][ok_red], tier[exp_rows[ok_exp]]]
+    rows_tid = np.r_[tid, np.full(up.sum(), -1), np.full(ok_red.sum(), -1), np.full(ok_exp.sum(), -1)]
+    order = np.lexsort((rows_kind, rows_t))
+    n = order.size
+    link = rows_tid[order]
+    tx_ids = pa.array(tx["transaction_id"])
+    return pd.DataFrame({
+        "event_id": strings(people.make_ids("L", n, width=max(8, len(str(n))))),
+        "customer_id": pop.customer_ids(rows_owner[order]),
+        "timestamp": pop.timestamps(rows_t[order]),
+        "event_type": categorical(rows_kind[order], S.LOYALTY_EVENT_TYPES),
+        "points": rows_pts[order],
+        "tier": categorical(rows_tier[order], S.LOYALTY_TIERS),
+        "transaction_id": strings(tx_ids.take(pa.array(np.maximum(link, 0), mask=link < 0))),
+    })
