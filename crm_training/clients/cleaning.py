@@ -1,0 +1,213 @@
+"""Clean a validated client table: explicit remedies, every row counted in the cleaning log.
+
+Each problem code of :data:`.validation.RULES` has one remedy (drop the rows, blank the value,
+suffix a duplicate id, mark a return, make a return negative) and each remedy is logged with the
+number of rows it touched and the reason. Returns stay in the data as negative rows, and are
+linked to the order they refund when the export does not say it: the latest earlier order of the
+same customer with the same amount (a vectorised as-of join, no loop per row).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from crm_training.clients.report import CleaningLog
+>>> tx = pd.DataFrame({"transaction_id": ["A", "B", "R"], "customer_id": ["c", "c", "c"],
+...     "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+...     "amount": [20.0, 35.0, -20.0]})
+>>> log = CleaningLog()
+>>> out = fix_returns(tx, "orders.csv", log)
+>>> out[["is_return", "original_transaction_id"]].values.tolist()
+[[False, nan], [False, nan], [True, 'A']]
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import TABLES
+from .report import CleaningLog, ValidationReport
+from .validation import RULES, ParsedTable, issue_rows
+
+_DROP_ORDER = ("blank_rows", "bad_required_value", "blank_id", "blank_customer_id",
+               "duplicate_row", "duplicate_customer", "duplicate_assignment")
+_REASONS = {
+    "blank_rows": "empty row",
+    "bad_required_value": "a required value could not be read",
+    "blank_id": "blank id",
+    "blank_customer_id": "blank customer id",
+    "duplicate_row": "exact copy of an earlier row",
+    "duplicate_customer": "customer id already listed earlier",
+    "duplicate_assignment": "customer already assigned to this experiment earlier",
+}
+
+
+def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> pd.DataFrame:
+    """Apply the remedies of every issue of ``pt``'s file and return the cleaned typed frame."""
+    df = pt.typed.copy()
+    file, table = pt.file, pt.table
+    for issue in report.issues:
+        if issue.file == file and issue.code == "malformed_lines":
+            log.add(file, table, "dropped", issue.count,
+                    "line has a different number of fields than the header")
+    for code in _DROP_ORDER:
+        rows = issue_rows(report, file, code).intersection(df.index)
+        if len(rows):
+            cols = sorted({i.column for i in report.issues
+                           if i.file == file and i.code == code and i.column})
+            log.add(file, table, "dropped", len(rows), _REASONS[code], ", ".join(cols),
+                    [{"line": int(r)} for r in rows[:5]])
+            df = df.drop(rows)
+    for code in ("bad_value", "unknown_code", "out_of_range"):
+        for issue in report.issues:
+            if issue.file != file or issue.code != code or not issue.column:
+                continue
+            rows = issue.rows.intersection(df.index)
+            if len(rows):
+                df.loc[rows, issue.column] = pd.NA
+                what = {"bad_value": "unreadable value", "unknown_code": "unknown code",
+                        "out_of_range": "value out of range"}[code]
+                log.add(file, table, "changed", len(rows), f"{what} set to blank", issue.column)
+    key = TABLES[table].key
+    rows = issue_rows(report, file, "duplicate_id").intersection(df.index)
+    if len(rows):
+        n = df.groupby(key, sort=False).cumcount() + 1
+        new = df.loc[rows, key].astype("str") + "-" + n.loc[rows].astype("str")
+        df.loc[rows, key] = new
+        log.add(file, table, "changed", len(rows), f"{key} repeated with different content: "
+                "suffixed -2, -3 ... to keep ids unique", key)
+    if table == "transactions":
+        df = fix_returns(df, file, log, marked=issue_rows(report, file, "negative_not_return"),
+                         negated=issue_rows(report, file, "positive_return"))
+    return fill_defaults(df, table, file, log)
+
+
+def fix_returns(df: pd.DataFrame, file: str, log: CleaningLog, marked=None,
+                negated=None) -> pd.DataFrame:
+    """Make returns consistent: flagged, negative, and linked to their original order."""
+    df = df.copy()
+    if "is_return" not in df.columns:
+        df["is_return"] = (df["amount"] < 0).astype("boolean")
+        log.add(file, "transactions", "changed", int(df["is_return"].sum()),
+                "no return column: negative amounts marked as returns", "is_return")
+    else:
+        df["is_return"] = df["is_return"].astype("boolean")
+        blank = df["is_return"].isna()
+        df.loc[blank, "is_return"] = df.loc[blank, "amount"] < 0
+        log.add(file, "transactions", "changed", int(blank.sum()),
+                "blank return flag set from the sign of the amount", "is_return")
+        if marked is not None:
+            rows = pd.Index(marked).intersection(df.index)
+            df.loc[rows, "is_return"] = True
+            log.add(file, "transactions", "changed", len(rows),
+                    "negative amount not flagged as a return: marked as return", "is_return")
+        if negated is not None:
+            rows = pd.Index(negated).intersection(df.index)
+            df.loc[rows, "amount"] = -df.loc[rows, "amount"].abs()
+            log.add(file, "transactions", "changed", len(rows),
+                    "return with a positive amount: made negative", "amount")
+    is_ret = df["is_return"].fillna(False).to_numpy(bool)
+    for col in ("quantity", "cost"):
+        if col in df.columns:
+            wrong = is_ret & (df[col] > 0).fillna(False).to_numpy(bool)
+            df.loc[wrong, col] = -df.loc[wrong, col]
+            log.add(file, "transactions", "changed", int(wrong.sum()),
+                    f"return with a positive {col}: made negative", col)
+    return link_returns(df, file, log)
+
+
+def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
+    """Fill ``original_transaction_id`` of returns from the latest earlier order of the same
+    customer with the same absolute amount (to the cent)."""
+    if "original_transaction_id" not in df.columns:
+        df["original_transaction_id"] = pd.Series(pd.NA, index=df.index, dtype="str")
+    is_ret = df["is_return"].fillna(False).to_numpy(bool)
+    todo = is_ret & df["original_transaction_id"].isna().to_numpy()
+    todo &= df["timestamp"].notna().to_numpy() & df["customer_id"].notna().to_numpy()
+    todo &= df["amount"].notna().to_numpy()
+    if not todo.any():
+        return df
+    cents = (df["amount"].abs() * 100).round()
+    ret = pd.DataFrame({"row": np.flatnonzero(todo), "timestamp": df["timestamp"].to_numpy()[todo],
+                        "customer_id": df["customer_id"].to_numpy()[todo],
+                        "cents": cents.to_numpy()[todo]})
+    sale = ~is_ret & df["timestamp"].notna().to_numpy() & df["amount"].notna().to_numpy()
+    sales = pd.DataFrame({"timestamp": df["timestamp"].to_numpy()[sale],
+                          "customer_id": df["customer_id"].to_numpy()[sale],
+                          "cents": cents.to_numpy()[sale],
+                          "original": df["transaction_id"].to_numpy()[sale]})
+    m = pd.merge_asof(ret.sort_values("timestamp"), sales.sort_values("timestamp"),
+                      on="timestamp", by=["customer_id", "cents"], direction="backward")
+    m = m[m["original"].notna()]
+    col = df.columns.get_loc("original_transaction_id")
+    df.iloc[m["row"].to_numpy(), col] = m["original"].to_numpy()
+    log.add(file, "transactions", "linked", len(m),
+            "return linked to the latest earlier order of the same customer with the same amount",
+            "original_transaction_id")
+    return df
+
+
+def fill_defaults(df: pd.DataFrame, table: str, file: str, log: CleaningLog) -> pd.DataFrame:
+    """Give blank yes/no flags and counts the model's default (False, 1 unit, 0), logged."""
+    df = df.copy()
+    for c in TABLES[table].columns:
+        if c.dtype == "bool":
+            default = False
+        elif c.dtype == "int64":
+            default = 1 if c.name == "quantity" else 0
+        else:
+            continue
+        if c.name not in df.columns:
+            if len(df):
+                log.add(file, table, "changed", len(df),
+                        f"column not in the export: set to {default} for every row", c.name)
+            values = pd.Series(default, index=df.index)
+            if c.name == "quantity" and "is_return" in df.columns:
+                values = values.where(~df["is_return"].fillna(False).astype(bool), -1)
+            df[c.name] = values
+            continue
+        blank = df[c.name].isna()
+        if blank.any():
+            fill = default
+            if c.name == "quantity" and "is_return" in df.columns:
+                fill = pd.Series(1, index=df.index).where(
+                    ~df["is_return"].fillna(False).astype(bool), -1)[blank]
+            df.loc[blank, c.name] = fill
+            log.add(file, table, "changed", int(blank.sum()), f"blank value set to {default}",
+                    c.name)
+        df[c.name] = df[c.name].astype(c.dtype if c.dtype != "bool" else bool)
+    return df
+
+
+def build_customers(customers: pd.DataFrame | None, tables: dict, log: CleaningLog,
+                    report: ValidationReport, source: str = "") -> pd.DataFrame:
+    """The customers table: the client's (plus customers only seen in other tables, logged) or,
+    without a customers file, one row per customer id found, signed up at their first date."""
+    ids, first = [], []
+    for name, df in tables.items():
+        if df is None or "customer_id" not in df.columns or not len(df):
+            continue
+        time_col = "timestamp" if "timestamp" in df.columns else (
+            "created_at" if "created_at" in df.columns else None)
+        part = pd.DataFrame({"customer_id": df["customer_id"],
+                             "first": df[time_col] if time_col else pd.NaT})
+        ids.append(part)
+    seen = pd.concat(ids, ignore_index=True) if ids else pd.DataFrame(
+        {"customer_id": pd.Series([], dtype="str"), "first": pd.Series([], dtype="datetime64[ns]")})
+    seen = seen.dropna(subset=["customer_id"])
+    first = seen.groupby("customer_id", sort=True)["first"].min()
+    if customers is None:
+        out = pd.DataFrame({"customer_id": first.index.astype("str"),
+                            "signup_date": first.to_numpy()})
+        log.add(source or "(derived)", "customers", "added", len(out),
+                "no customers file: one customer per id found in the other tables, signed up "
+                "at their first record", "customer_id")
+        return fill_defaults(out, "customers", source or "(derived)", log)
+    extra = first.index.difference(pd.Index(customers["customer_id"].dropna()))
+    if len(extra):
+        add = pd.DataFrame({"customer_id": extra.astype("str"),
+                            "signup_date": first.loc[extra].to_numpy()})
+        add = fill_defaults(add, "customers", source, log.__class__())  # defaults, not re-logged
+        log.add(source or "(derived)", "customers", "added", len(add),
+                "customer ids found in other tables but not in the customers file "
+                f"({RULES['orphan_customer'][2]})", "customer_id")
+        customers = pd.concat([customers, add], ignore_index=True)
+    return customers

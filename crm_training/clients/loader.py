@@ -1,0 +1,337 @@
+"""``load_client``: a client's own exports in, the kit's data model out, with every problem named.
+
+Steps, each in its own module: read the files as text (:mod:`.reading`), map their columns and
+guess their tables (:mod:`.mapping`), parse and validate (:mod:`.parsing`, :mod:`.validation`),
+clean with a log (:mod:`.cleaning`), and build a :class:`crm_training.CRMData`. The client's files
+are only ever read; :meth:`ClientLoad.save` writes to a new folder, atomically.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "orders.csv").write_text(
+...     "订单编号,客户编号,下单时间,实付金额\\nA1,C1,2024/1/5 13:05,\\"￥1,234.50\\"\\n"
+...     "A2,C2,2024年1月6日,88\\nA2,C2,2024年1月6日,88\\n", encoding="utf-8")
+>>> res = load_client(folder / "orders.csv", progress=False)
+>>> res.ok, len(res.data.transactions), res.data.transactions["amount"].tolist()
+(True, 2, [1234.5, 88.0])
+>>> [i.code for i in res.report.issues], res.cleaning.dropped()
+(['duplicate_row'], 1)
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..fileio import atomic_output_dir
+from ..schema import TABLES
+from . import mapping as mp
+from .cleaning import build_customers, clean_table
+from .reading import SUPPORTED, ClientDataError, list_client_files, read_raw
+from .report import CleaningLog, ValidationReport
+from .validation import check_rules, parse_table
+
+
+@dataclass
+class SourceInfo:
+    """How one client file was read and mapped (shown in the report)."""
+
+    file: str
+    table: str | None
+    kind: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    header_line: int = 0
+    rows: int = 0
+    columns: dict = field(default_factory=dict)
+    ignored: list = field(default_factory=list)
+    file_path: str = field(default="", repr=False)
+
+    def describe(self) -> str:
+        if not self.kind:
+            return f"{self.file}: not read"
+        how = self.kind + (f", {self.encoding}" if self.encoding else "")
+        if self.delimiter:
+            how += f", delimiter {self.delimiter!r}"
+        if self.header_line > 1:
+            how += f", header on line {self.header_line}"
+        cols = ", ".join(f"{k} -> {v}" for k, v in self.columns.items())
+        out = f"{self.file} -> {self.table or '(not used)'}: {self.rows:,} rows ({how})"
+        if cols:
+            out += f"\n    columns: {cols}"
+        if self.ignored:
+            out += f"\n    ignored: {', '.join(self.ignored)}"
+        return out
+
+
+@dataclass
+class ClientLoad:
+    """Result of :func:`load_client`: the data, the validation report and the cleaning log.
+
+    ``data`` raises :class:`ClientDataError` when no usable table could be built; ``ok`` is
+    False when the report holds errors (the data is then incomplete: rows or files were dropped).
+    """
+
+    report: ValidationReport
+    cleaning: CleaningLog
+    sources: list
+    _data: object = None
+
+    @property
+    def data(self):
+        if self._data is None:
+            first = self.report.errors[0].message if self.report.errors else "nothing was read"
+            raise ClientDataError(f"no usable client data: {first}")
+        return self._data
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and self._data is not None
+
+    def pii_columns(self) -> set:
+        return {c.name for t in TABLES.values() for c in t.columns if c.pii} | {"customer_id"}
+
+    def to_text(self, redact: bool = False) -> str:
+        rep, log = (self.report, self.cleaning)
+        if redact:
+            rep, log = rep.redacted(self.pii_columns()), log.redacted(self.pii_columns())
+        parts = ["Sources:"] + ["  " + s.describe() for s in self.sources]
+        parts += ["", rep.to_text(), "", log.to_text()]
+        if self._data is not None:
+            parts += ["", "Result: " + ", ".join(f"{k} {len(v):,}" for k, v in
+                                                 self._data.tables.items() if len(v))]
+        parts.append("")
+        parts.append("USABLE" if self.ok else "NOT USABLE AS IS: fix the errors above")
+        return "\n".join(parts)
+
+    def to_markdown(self, redact: bool = False) -> str:
+        rep, log = (self.report, self.cleaning)
+        if redact:
+            rep, log = rep.redacted(self.pii_columns()), log.redacted(self.pii_columns())
+        src = "\n".join("    " + line for s in self.sources for line in s.describe().splitlines())
+        verdict = "**Usable.**" if self.ok else "**Not usable as is: fix the errors below.**"
+        return (f"# Client data check\n\n{verdict}\n\n## Sources\n\n{src}\n\n"
+                f"{rep.to_markdown()}\n{log.to_markdown()}")
+
+    def to_html(self, redact: bool = False) -> str:
+        import html
+
+        rep, log = (self.report, self.cleaning)
+        if redact:
+            rep, log = rep.redacted(self.pii_columns()), log.redacted(self.pii_columns())
+        src = html.escape("\n".join(s.describe() for s in self.sources))
+        verdict = "Usable." if self.ok else "Not usable as is: fix the errors below."
+        return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Client data check"
+                "</title></head><body>\n<h1>Client data check</h1>\n"
+                f"<p><b>{verdict}</b></p>\n<h2>Sources</h2>\n<pre>{src}</pre>\n"
+                f"{rep.to_html()}{log.to_html()}</body></html>\n")
+
+    def save(self, out, format: str = "parquet", anonymise: bool = False, salt=None,
+             force: bool = False) -> Path:
+        """Write the cleaned data (``out/data``), the report (``report.md``, ``report.html``)
+        and the cleaning log (``cleaning.csv``) to a new folder, atomically.
+
+        With ``anonymise`` the data are anonymised (:func:`.anonymise.anonymise`) and the
+        reports' examples redacted, so no personal data reaches any written file.
+        """
+        out = Path(out)
+        _refuse_overlap(out, [Path(s.file_path) for s in self.sources if s.file_path])
+        data = self.data
+        if anonymise:
+            from .anonymise import anonymise as _anon
+
+            data = _anon(data, salt=salt)
+        with atomic_output_dir(out, force=force) as tmp:
+            data.save(tmp / "data", format=format)
+            (tmp / "report.md").write_text(self.to_markdown(redact=anonymise), encoding="utf-8")
+            (tmp / "report.html").write_text(self.to_html(redact=anonymise), encoding="utf-8")
+            log = self.cleaning.redacted(self.pii_columns()) if anonymise else self.cleaning
+            log.to_frame().to_csv(tmp / "cleaning.csv", index=False, lineterminator="\n")
+            rep = self.report.redacted(self.pii_columns()) if anonymise else self.report
+            rep.to_frame().to_csv(tmp / "validation.csv", index=False, lineterminator="\n")
+        return out
+
+
+def _refuse_overlap(out: Path, sources: list) -> None:
+    """Never let an output folder hold (and so, with force, replace) a client file."""
+    o = out.resolve()
+    for s in sources:
+        s = s.resolve()
+        if o == s or o in s.parents:
+            raise ClientDataError(f"output folder {out} would contain the client file "
+                                  f"{s.name}; choose a new folder")
+
+
+def _resolve(source, mapping_files: dict, table: str | None) -> list[tuple[Path, str | None]]:
+    if isinstance(source, dict):
+        out = []
+        for k, v in source.items():
+            if k in TABLES:
+                out.append((Path(v), k))
+            elif v in TABLES:
+                out.append((Path(k), v))
+            else:
+                raise ClientDataError(f"source dict must map table names ({', '.join(TABLES)}) "
+                                      f"to files; got {k!r}: {v!r}")
+        return out
+    if not isinstance(source, (str, os.PathLike)):
+        raise ClientDataError(f"source must be a file, a folder or a dict of files, not "
+                              f"{type(source).__name__}")
+    path = Path(source)
+    if not path.exists():
+        raise ClientDataError(f"{path} does not exist")
+    if path.is_dir():
+        files = list_client_files(path)
+        if not files:
+            raise ClientDataError(f"{path} holds no client files ({', '.join(SUPPORTED)})")
+        return [(f, mapping_files.get(f.name)) for f in files]
+    return [(path, table or mapping_files.get(path.name) or "?single")]
+
+
+def load_client(source, mapping=None, *, table: str | None = None, dayfirst: bool | None = None,
+                decimal: str | None = None, today=None, progress: bool = True) -> ClientLoad:
+    """Load a client's exports into the kit's data model, with a validation report and a
+    cleaning log.
+
+    Parameters
+    ----------
+    source : a file (read as a transactions export unless its name or columns say otherwise,
+        or ``table`` does), a folder of files (each file's table guessed from its name and
+        columns), or a dict ``{table: file}``.
+    mapping : dict or YAML file: ``{client column: model column}``, optionally per table, plus
+        ``files:`` and ``options:`` (see :mod:`.mapping`). Wins over guessing.
+    table : the table of a single file.
+    dayfirst : read 05/01/2024 as 5 January (True) or May 1 (False); None decides from the data
+        (day-first when nothing decides, with a warning).
+    decimal : "," or "." for amounts; None decides per column.
+    today : dates after this are reported as future dates (default: now).
+    progress : progress bars while reading large files.
+
+    Returns
+    -------
+    ClientLoad with ``data`` (CRMData; ``meta["source"] == "client"``), ``report``,
+    ``cleaning``, ``sources`` and ``ok``.
+
+    Raises
+    ------
+    ClientDataError
+        For a source that does not exist or an invalid mapping; problems of the data itself
+        are reported, not raised.
+    """
+    m = mp.load_mapping(mapping)
+    opts = m["options"]
+    dayfirst = opts.get("dayfirst", dayfirst) if dayfirst is None else dayfirst
+    decimal = opts.get("decimal", decimal) if decimal is None else decimal
+    table = table or opts.get("table")
+    if table is not None and table not in TABLES:
+        raise ClientDataError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+    if decimal not in (None, ",", "."):
+        raise ClientDataError(f"decimal must be ',' or '.', not {decimal!r}")
+    today = pd.Timestamp.now() if today is None else pd.Timestamp(today)
+    report, log = ValidationReport(), CleaningLog()
+    sources, parsed = [], []
+    for path, tname in _resolve(source, m["files"], table):
+        info = SourceInfo(path.name, None, file_path=str(path))
+        sources.append(info)
+        try:
+            raw = read_raw(path, progress=progress, header_hint=mp.header_score)
+        except ClientDataError as e:
+            report.add("unreadable_file", "error", path.name, str(e))
+            continue
+        info.kind, info.encoding, info.delimiter = raw.kind, raw.encoding, raw.delimiter
+        info.header_line = raw.header_line
+        cols = list(raw.frame.columns)
+        if tname == "?single":
+            guess = mp.guess_table(path.name, cols, default="transactions")
+            ok_guess = all(c in mp.guess_columns(cols, guess).values()
+                           for c in TABLES[guess].required)
+            tname = guess if ok_guess else "transactions"
+        elif tname is None:
+            tname = mp.guess_table(path.name, cols)
+            if tname is None:
+                report.add("unknown_table", "warning", path.name,
+                           "could not tell which table this file holds (name it after the table "
+                           "or add it under 'files:' in the mapping); the file was skipped")
+                continue
+        info.table = tname
+        explicit = {**m["columns"].get("*", {}), **m["columns"].get(tname, {})}
+        explicit = {k: v for k, v in explicit.items() if v in TABLES[tname].names}
+        pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
+        del raw
+        if pt is None:
+            continue
+        info.rows, info.columns, info.ignored = len(pt.typed), pt.columns, pt.ignored
+        parsed.append(pt)
+
+    cleaned: dict[str, list] = {}
+    customer_ids = None
+    for pt in sorted(parsed, key=lambda p: p.table != "customers"):  # customers first
+        check_rules(pt, report, customer_ids if pt.table != "customers" else None, today)
+        df = clean_table(pt, report, log)
+        cleaned.setdefault(pt.table, []).append(df)
+        if pt.table == "customers":
+            ids = df["customer_id"].dropna()
+            customer_ids = ids if customer_ids is None else pd.concat([customer_ids, ids])
+    if not cleaned:
+        return ClientLoad(report, log, sources)
+    tables = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0].reset_index(drop=True)
+              for k, v in cleaned.items()}
+    first_file = next((s.file for s in sources if s.table == "customers"), "(derived)")
+    tables["customers"] = build_customers(tables.get("customers"), tables, log, report,
+                                          first_file)
+    meta = {"source": "client", "industry": "client", "path": str(source) if not isinstance(
+        source, dict) else {k: str(v) for k, v in source.items()},
+            "files": {s.file: s.table for s in sources}, "currency": ""}
+    data = to_crmdata(tables, meta)
+    return ClientLoad(report, log, sources, data)
+
+
+def complete(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Add the model's columns missing from ``df`` as blanks of the right type (so that
+    :func:`crm_training.schema.conform` can cast every column)."""
+    df = df.reset_index(drop=True)
+    for c in TABLES[table].columns:
+        if c.name in df.columns:
+            continue
+        if c.dtype == "bool":
+            df[c.name] = False
+        elif c.dtype.startswith("datetime"):
+            df[c.name] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+        elif c.dtype in ("float64",):
+            df[c.name] = float("nan")
+        elif c.dtype == "int64":
+            df[c.name] = 0
+        elif c.dtype in ("Int8", "Int16"):
+            df[c.name] = pd.array([pd.NA] * len(df), dtype=c.dtype)
+        else:
+            df[c.name] = pd.Series(pd.NA, index=df.index, dtype="object").astype("str")
+    for c in TABLES[table].columns:  # nullable integers may arrive as float with NaN
+        if c.dtype in ("Int8", "Int16") and df[c.name].dtype != c.dtype:
+            df[c.name] = df[c.name].astype("Float64").astype(c.dtype)
+        elif c.dtype == "bool":
+            df[c.name] = df[c.name].fillna(False).astype(bool)
+    return df
+
+
+def to_crmdata(tables: dict, meta: dict | None = None):
+    """Build a :class:`crm_training.CRMData` from partial tables (missing columns blank).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = to_crmdata({"transactions": pd.DataFrame({"transaction_id": ["t1"],
+    ...     "customer_id": ["c1"], "timestamp": pd.to_datetime(["2024-01-01"]), "amount": [5.0]})})
+    >>> d.customers.shape, d.transactions["is_return"].tolist()
+    ((0, 17), [False])
+    """
+    from ..data import CRMData
+
+    fields = {f.name for f in dataclasses.fields(CRMData)}
+    full = {name: complete(tables[name] if tables.get(name) is not None
+                           else pd.DataFrame({"customer_id": pd.Series([], dtype="str")}), name)
+            for name in TABLES if name in fields}
+    return CRMData(**full, meta=dict(meta or {}))

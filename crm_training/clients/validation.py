@@ -1,0 +1,324 @@
+"""Validate a client table against the data model and list every problem at once.
+
+Two stages, both feeding one :class:`~.report.ValidationReport`:
+
+1. **Structure and parsing** (:func:`parse_table`): empty files, missing required columns
+   (naming the columns that were found), lines with a wrong number of fields, and every cell
+   that could not be read as the model's type (dates, amounts, numbers, flags, codes), shown
+   with its original text.
+2. **Rules** (:func:`check_rules`) on the parsed table, declared as a pandera schema: blank
+   ids, duplicate rows and ids, customer ids unknown to the customers table, dates in the
+   future, negative amounts not flagged as returns, values out of range.
+
+Why pandera: its lazy validation runs every check and collects every failure with the failing
+index in one pass, where hand-written checks tend to stop at the first problem; the rules read
+as a declarative schema next to :mod:`crm_training.schema`; and because the index of the
+parsed table holds the source line numbers, each failure points to a line the client can open.
+Every check is vectorised (one pass per rule over the column), so millions of rows are fine.
+
+Each problem has a code; :data:`RULES` gives its severity and what cleaning does about it.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from crm_training.clients.reading import RawTable
+>>> from crm_training.clients.report import ValidationReport
+>>> raw = RawTable(path=__import__("pathlib").Path("orders.csv"), kind="csv",
+...     frame=pd.DataFrame({"订单编号": ["A1", "A1", "A2"], "客户编号": ["C1", "C1", None],
+...                         "下单时间": ["2024-01-05", "2024-01-05", "2024/1/6"],
+...                         "金额": ["10", "10", "-5"]}, index=pd.Index([2, 3, 4], name="line")))
+>>> rep = ValidationReport()
+>>> t = parse_table(raw, "transactions", rep)
+>>> check_rules(t, rep, today=pd.Timestamp("2025-01-01"))
+>>> sorted(rep.codes())
+['blank_customer_id', 'duplicate_row']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..schema import TABLES
+from . import mapping as mp
+from .parsing import parse_column
+from .report import MAX_EXAMPLES, ValidationReport
+
+# code: (severity, remedy, what cleaning does)
+RULES = {
+    "unreadable_file": ("error", "skip", "the file was skipped"),
+    "empty_file": ("error", "skip", "the file was skipped"),
+    "missing_columns": ("error", "skip", "the file was skipped"),
+    "mapping_column_not_found": ("error", "none", "the mapping entry was ignored"),
+    "unknown_table": ("warning", "skip", "the file was skipped"),
+    "ambiguous_columns": ("warning", "none", "the first matching column was used"),
+    "malformed_lines": ("warning", "drop", "the lines were dropped"),
+    "ambiguous_dates": ("warning", "none", "dates were read day-first"),
+    "blank_rows": ("warning", "drop", "the rows were dropped"),
+    "bad_required_value": ("error", "drop", "the rows were dropped"),
+    "bad_value": ("warning", "blank", "the values were set to blank"),
+    "unknown_code": ("warning", "blank", "the values were set to blank"),
+    "blank_id": ("error", "drop", "the rows were dropped"),
+    "blank_customer_id": ("error", "drop", "the rows were dropped"),
+    "duplicate_row": ("warning", "drop", "later copies were dropped"),
+    "duplicate_id": ("warning", "suffix", "later rows got the suffix -2, -3 ... to keep ids unique"),
+    "duplicate_customer": ("warning", "drop", "later rows of the customer were dropped"),
+    "duplicate_assignment": ("warning", "drop", "later rows were dropped"),
+    "orphan_customer": ("warning", "add_customer", "the customers were added with only an id"),
+    "future_date": ("warning", "none", "the rows were kept"),
+    "negative_not_return": ("warning", "mark_return", "the rows were marked as returns"),
+    "positive_return": ("warning", "negate", "amount, cost and quantity were made negative"),
+    "out_of_range": ("warning", "blank", "the values were set to blank"),
+}
+
+# Tables whose rows are identified by more than their key column (one row per experiment and
+# customer): a repeated pair is a conflicting assignment, not a line of the same order.
+ROW_KEYS = {"experiments": ["experiment_id", "customer_id"]}
+
+# Plausible ranges of scored columns.
+RANGES = {"nps": (0, 10), "csat": (1, 5), "effort": (1, 7), "social_influence": (0, 1),
+          "x": (0, 1), "y": (0, 1), "birth_year": (1900, 2030), "funnel_step": (1, 6)}
+
+
+@dataclass
+class ParsedTable:
+    """One client file mapped and parsed: text (``raw``) and typed (``typed``) frames, both
+    with model column names and the source line numbers as index."""
+
+    file: str
+    table: str
+    raw: pd.DataFrame
+    typed: pd.DataFrame
+    columns: dict = field(default_factory=dict)  # client column -> model column
+    ignored: list = field(default_factory=list)  # client columns not used
+
+
+def _issue(report, code, file, table, message, rows=None, raw=None, columns=(), column="",
+           count=None):
+    severity = RULES[code][0]
+    rows = pd.Index([] if rows is None else rows)
+    examples = []
+    if raw is not None and len(rows):
+        cols = [c for c in dict.fromkeys(columns) if c in raw.columns]
+        ex = raw.loc[rows[:MAX_EXAMPLES], cols]
+        examples = [{"line": int(i), **{c: (None if pd.isna(v) else v) for c, v in r.items()}}
+                    for i, r in zip(ex.index, ex.to_dict("records"))]
+    n = len(rows) if count is None else count
+    report.add(code, severity, file, f"{message}; {RULES[code][2]}" if n else message, count=n,
+               table=table, column=column, examples=examples, rows=rows)
+
+
+def map_columns(columns, table: str, explicit: dict | None = None):
+    """Client column -> model column: the explicit entries first, then guessing for the rest.
+
+    Returns ``(colmap, not_found)``: explicit entries naming a column the file lacks go to
+    ``not_found``.
+    """
+    explicit = dict(explicit or {})
+    present = [c for c in explicit if c in columns]
+    not_found = [c for c in explicit if c not in columns]
+    colmap = {c: explicit[c] for c in present}
+    rest = [c for c in columns if c not in colmap]
+    colmap.update(mp.guess_columns(rest, table, skip=set(colmap.values())))
+    return colmap, not_found
+
+
+def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None = None,
+                dayfirst: bool | None = None, decimal: str | None = None) -> ParsedTable | None:
+    """Map and parse one :class:`~.reading.RawTable`; report structure and parsing problems.
+
+    Returns None when the file cannot be used at all (empty, required columns missing).
+    """
+    name = raw.name
+    explicit = dict(explicit or {})
+    t = TABLES[table]
+    frame = raw.frame
+    if raw.kind == "empty":
+        _issue(report, "empty_file", name, table, "the file is empty (0 bytes)")
+        return None
+    if frame.shape[1] == 0:
+        _issue(report, "empty_file", name, table, "the file has no header and no data")
+        return None
+    colmap, not_found = map_columns(list(frame.columns), table, explicit)
+    for c in not_found:
+        _issue(report, "mapping_column_not_found", name, table,
+               f"the mapping names column {c!r}, which the file does not have; found: "
+               f"{', '.join(map(str, frame.columns))}")
+    mapped_srcs = set(colmap)
+    for col, srcs in mp.ambiguous_columns([c for c in frame.columns if c not in explicit], table,
+                                          skip={colmap[c] for c in explicit if c in colmap}
+                                          ).items():
+        used = next(s for s in srcs if s in mapped_srcs)
+        _issue(report, "ambiguous_columns", name, table,
+               f"columns {', '.join(map(repr, srcs))} all look like {col}; used {used!r} "
+               "(a mapping can choose another)", column=col)
+    missing = [c for c in t.required if c not in colmap.values()]
+    if missing:
+        _issue(report, "missing_columns", name, table,
+               f"required column(s) missing for {table}: {', '.join(missing)}; columns found: "
+               f"{', '.join(map(str, frame.columns))}")
+        return None
+    if raw.malformed:
+        lines = [n for n, _ in raw.malformed]
+        report.add("malformed_lines", "warning", name,
+                   "lines with a different number of fields than the header; "
+                   f"{RULES['malformed_lines'][2]}", count=len(lines), table=table,
+                   examples=[{"line": n, "text_of_line": txt} for n, txt in raw.malformed],
+                   rows=pd.Index([n for n in lines if n is not None]))
+    if len(frame) == 0:
+        _issue(report, "empty_file", name, table, "the file has a header but no data rows")
+        return None
+    rawm = pd.DataFrame({dst: frame[src] for src, dst in colmap.items()}, index=frame.index)
+    blank = rawm.isna().all(axis=1)
+    if blank.any():
+        _issue(report, "blank_rows", name, table, "empty rows", rows=rawm.index[blank])
+    if bool(blank.all()):
+        _issue(report, "empty_file", name, table, "the file has no rows with data")
+        return None
+    typed = {}
+    for col in rawm.columns:
+        c = t[col]
+        p = parse_column(rawm[col], c.dtype, c.levels, dayfirst, decimal)
+        typed[col] = p.values
+        bad_rows = rawm.index[p.bad.to_numpy() & ~blank.to_numpy()]
+        amb = [n for n in p.notes if n.startswith("ambiguous_dayfirst")]
+        if amb:
+            _issue(report, "ambiguous_dates", name, table,
+                   f"dates such as {amb[0].split(':', 1)[1]!r} could be day-first or "
+                   "month-first and nothing in the column decides; read day-first "
+                   "(pass dayfirst=False or options: {dayfirst: false} to change)", column=col)
+        if len(bad_rows):
+            what = {"datetime64[ns]": "dates", "float64": "amounts" if c.unit else "numbers",
+                    "bool": "yes/no values", "category": "codes"}.get(c.dtype, "numbers")
+            if c.dtype == "category":
+                _issue(report, "unknown_code", name, table,
+                       f"values that are not known {col} codes "
+                       f"({', '.join(c.levels)})", bad_rows, rawm, [col], column=col)
+            elif c.required:
+                _issue(report, "bad_required_value", name, table,
+                       f"{what} that could not be read", bad_rows, rawm, [col], column=col)
+            else:
+                _issue(report, "bad_value", name, table,
+                       f"{what} that could not be read", bad_rows, rawm, [col], column=col)
+    typed = pd.DataFrame(typed, index=rawm.index)
+    ignored = [str(c) for c in frame.columns if c not in colmap]
+    return ParsedTable(name, table, rawm, typed, colmap, ignored)
+
+
+def rule_schema(table: str, columns, customer_ids=None, today=None):
+    """The pandera schema of the rules of one table (only for the columns present).
+
+    Check names are the issue codes of :data:`RULES`.
+    """
+    import pandera.pandas as pa
+
+    t = TABLES[table]
+    cols = {}
+    frame_checks = []
+    present = set(columns)
+
+    def col(name, *checks):
+        cols.setdefault(name, []).extend(checks)
+
+    key = t.key
+    if key in present:
+        code = "blank_customer_id" if key == "customer_id" else "blank_id"
+        col(key, pa.Check(lambda s: s.notna(), name=code, ignore_na=False, element_wise=False))
+    if "customer_id" in present and key != "customer_id":
+        col("customer_id", pa.Check(lambda s: s.notna(), name="blank_customer_id",
+                                    ignore_na=False))
+        if customer_ids is not None:
+            known = pd.Index(customer_ids)
+            col("customer_id", pa.Check(lambda s: s.isna() | s.isin(known),
+                                        name="orphan_customer", ignore_na=False))
+    data_cols = list(columns)
+    frame_checks.append(pa.Check(lambda d: ~d.duplicated(keep="first"), name="duplicate_row"))
+    row_key = ROW_KEYS.get(table, [key])
+    if set(row_key) <= present:
+        dup_code = ("duplicate_customer" if key == "customer_id" else
+                    "duplicate_assignment" if len(row_key) > 1 else "duplicate_id")
+        frame_checks.append(pa.Check(
+            lambda d: ~(d[row_key].notna().all(axis=1) & d.duplicated(row_key, keep="first")
+                        & ~d.duplicated(keep="first")), name=dup_code))
+    if today is not None:
+        for c in t.columns:
+            if c.dtype.startswith("datetime") and c.name in present:
+                col(c.name, pa.Check(lambda s: s <= today, name="future_date"))
+    for c, (lo, hi) in RANGES.items():
+        if c in present:
+            col(c, pa.Check(lambda s, lo=lo, hi=hi: (s >= lo) & (s <= hi), name="out_of_range"))
+    if table == "transactions" and "is_return" in present:
+        frame_checks.append(pa.Check(
+            lambda d: ~((d["amount"] < 0) & (d["is_return"] == False)),  # noqa: E712 (NA-safe)
+            name="negative_not_return"))
+        frame_checks.append(pa.Check(
+            lambda d: ~((d["amount"] > 0) & (d["is_return"] == True)),  # noqa: E712
+            name="positive_return"))
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(nullable=True, checks=cols.get(c, []), required=False) for c in data_cols},
+        checks=frame_checks, coerce=False)
+    return schema
+
+
+_RULE_TEXT = {
+    "blank_id": "blank {column}",
+    "blank_customer_id": "blank customer ids",
+    "orphan_customer": "customer ids not found in the customers table",
+    "duplicate_row": "rows that repeat an earlier row exactly",
+    "duplicate_id": "{column} values used by an earlier, different row",
+    "duplicate_customer": "customer ids listed more than once with different details",
+    "duplicate_assignment": "customers assigned more than once to the same experiment",
+    "future_date": "{column} after {today:%Y-%m-%d %H:%M}",
+    "out_of_range": "{column} outside {lo} to {hi}",
+    "negative_not_return": "negative amounts not flagged as returns",
+    "positive_return": "returns with a positive amount",
+}
+
+
+def check_rules(pt: ParsedTable, report: ValidationReport, customer_ids=None,
+                today=None) -> None:
+    """Run the pandera rule schema on a parsed table and add every failure to ``report``."""
+    import pandera.pandas as pa
+
+    typed = pt.typed
+    schema = rule_schema(pt.table, typed.columns, customer_ids, today)
+    try:
+        schema.validate(typed, lazy=True, inplace=True)
+        return
+    except pa.errors.SchemaErrors as e:
+        fc = e.failure_cases
+    fc = fc[fc["check"].isin(list(_RULE_TEXT))]
+    key = TABLES[pt.table].key
+    frame_level = fc["check"].isin(_FRAME_RULES)
+    fc = fc.assign(column=fc["column"].where(~frame_level, ""))
+    for (code, column), grp in fc.groupby(["check", "column"], sort=False):
+        rows = pd.Index(pd.unique(grp["index"].to_numpy())).sort_values()
+        lo, hi = RANGES.get(column, (None, None))
+        text = _RULE_TEXT[code].format(column=column or key, today=today or pd.Timestamp.now(),
+                                       lo=lo, hi=hi)
+        show = {"duplicate_row": [key] + [c for c in ("customer_id", "timestamp", "amount")
+                                          if c in pt.raw.columns],
+                "duplicate_id": [key, "customer_id"],
+                "duplicate_customer": [key],
+                "duplicate_assignment": [key, "customer_id", "group"],
+                "negative_not_return": [key, "amount", "is_return"],
+                "positive_return": [key, "amount", "is_return"]}.get(code, [key, column])
+        _issue(report, code, pt.file, pt.table, text, rows, pt.raw, show,
+               column=column)
+
+
+_FRAME_RULES = ["duplicate_row", "duplicate_id", "duplicate_customer", "duplicate_assignment",
+                "negative_not_return", "positive_return"]
+
+
+def issue_rows(report: ValidationReport, file: str, code: str, column: str | None = None):
+    """The source lines of every issue with ``code`` for ``file`` (optionally one column)."""
+    idx = [i.rows for i in report.issues if i.code == code and i.file == file
+           and (column is None or i.column == column) and i.rows is not None]
+    if not idx:
+        return pd.Index([], dtype=np.int64)
+    out = idx[0]
+    for x in idx[1:]:
+        out = out.union(x)
+    return out
