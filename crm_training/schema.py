@@ -261,7 +261,7 @@ TRUTH_TABLES: dict[str, Table] = {t.name: t for t in [
     Table("customers", "True customer parameters", "客户真实参数",
           "Latent parameters each customer was simulated with.", "customer_id", (
               _CID,
-              _c("segment", "category", "Latent segment", "潜在细分", "Behavioural segment simulated."),
+              _c("segment", "string", "Latent segment", "潜在细分", "Behavioural segment simulated."),
               _c("purchase_rate", "float64", "Purchase rate", "购买率",
                  "Expected purchases per year while active (before any programme).", unit="1/year"),
               _c("dropout_rate", "float64", "Dropout rate", "流失率",
@@ -273,7 +273,7 @@ TRUTH_TABLES: dict[str, Table] = {t.name: t for t in [
                  "Latent satisfaction on the 1-5 scale (before any upgrade)."),
               _c("alive", "bool", "Active at end", "期末活跃", "Still an active customer at the end."),
               _c("dropout_date", "datetime64[ns]", "Dropout date", "流失日期",
-                 "When the customer became inactive (blank if active).", nullable=True),
+                 "Day the customer became inactive (blank if active).", nullable=True),
               _c("expected_purchases_1y", "float64", "Expected purchases next year", "未来一年预期购买",
                  "Expected purchases in the 365 days after the end."),
               _c("clv_3y", "float64", "True 3-year CLV", "真实三年客户终身价值",

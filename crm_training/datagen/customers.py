@@ -132,17 +132,19 @@ def truth_table(pop: Population, extra: dict) -> pd.DataFrame:
     clv = disc * extra["spend_mean"] * extra["margin"]
     return pd.DataFrame({
         "customer_id": strings(pop.ids),
-        "segment": pd.Categorical.from_codes(pop.seg, [s.name for s in pre.segments]),
+        "segment": labels(pop.seg, [s.name for s in pre.segments]),
         "purchase_rate": extra["lam_year"],
         "dropout_rate": extra["mu_year"],
         "spend_mean": extra["spend_mean"],
         "margin": extra["margin"],
         "satisfaction": pop.sat,
         "alive": alive,
-        "dropout_date": np.where(alive, np.datetime64("NaT"), pop.timestamps(np.minimum(pop.death, 1e6))),
+        "dropout_date": np.where(alive, np.datetime64("NaT"),
+                                 pop.timestamps(np.floor(np.minimum(pop.death, pop.days)))),
         "expected_purchases_1y": np.where(alive, e1, 0.0),
         "clv_3y": np.where(alive, clv, 0.0),
-        "enrol_date": np.where(np.isfinite(pop.enrol), pop.timestamps(np.where(np.isfinite(pop.enrol), pop.enrol, 0)),
+        "enrol_date": np.where(np.isfinite(pop.enrol),
+                               pop.timestamps(np.where(np.isfinite(pop.enrol), pop.enrol, 0)),
                                np.datetime64("NaT")),
     })
 
