@@ -27,12 +27,15 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from .features import customer_features
 
 DEFAULT_FEATURES = ("recency_days", "orders_per_year", "avg_order_value", "n_categories",
-                    "tenure_days", "monetary")
+                    "tenure_days", "monetary", "profit_margin")
+# What a customer *is* (buying rhythm, basket, price sensitivity), not where they are in their
+# lifecycle: recency and tenure mostly measure age and dropout, which blur behavioural types.
+BEHAVIOUR_FEATURES = ("orders_per_year", "avg_order_value", "profit_margin")
 
 CLUSTER_NAMES_ZH = {
     "Champions": "明星客户", "Big spenders": "高消费客户", "Loyal regulars": "忠诚常客",
     "New customers": "新客户", "Lapsed high value": "流失中的高价值客户", "Lapsed": "沉睡客户",
-    "Occasional": "偶尔购买客户",
+    "Occasional": "偶尔购买客户", "Bargain hunters": "价格敏感客户",
 }
 
 
@@ -40,7 +43,10 @@ def clustering_features(data, as_of=None) -> pd.DataFrame:
     """Purchase features per customer for clustering (module docstring).
 
     ``orders_per_year`` divides orders by the tenure in years (at least 30 days), so that long
-    and short-standing customers compare; ``monetary`` is clipped at 0 (net returns).
+    and short-standing customers compare; ``monetary`` is clipped at 0 (net returns);
+    ``profit_margin`` is profit / gross sales clipped to [-1, 1] (absent without a cost column;
+    customers without cost get the median). To recover behavioural types, cluster on
+    :data:`BEHAVIOUR_FEATURES`; recency and tenure describe the lifecycle stage instead.
 
     Examples
     --------
@@ -52,6 +58,9 @@ def clustering_features(data, as_of=None) -> pd.DataFrame:
     out = f[["recency_days", "avg_order_value", "n_categories", "tenure_days"]].astype(float)
     out.insert(1, "orders_per_year", f["frequency"] / (f["tenure_days"].clip(lower=30.0) / 365.25))
     out["monetary"] = f["monetary"].clip(lower=0.0)
+    if f["profit"].notna().any():
+        margin = (f["profit"] / f["gross_sales"].where(f["gross_sales"] > 0)).clip(-1.0, 1.0)
+        out["profit_margin"] = margin.fillna(margin.median())
     return out
 
 
@@ -198,8 +207,9 @@ def choose_k(X: pd.DataFrame, k_values=range(2, 9), method: str = "kmeans",
 def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
     """A readable name for one cluster from its means relative to the whole base.
 
-    Rules, first match wins (ratios are cluster mean / overall mean): recency >= 1.5 ->
-    "Lapsed high value" if monetary >= 1 else "Lapsed"; orders/year >= 1.5 and monetary >= 1.5 ->
+    Rules, first match wins (ratios are cluster mean / overall mean): recency >= 1.5 and
+    monetary >= 1 -> "Lapsed high value"; profit margin <= 0.7 -> "Bargain hunters"; recency >=
+    1.5 -> "Lapsed"; orders/year >= 1.5 and monetary >= 1.5 ->
     "Champions"; tenure <= 0.5 -> "New customers"; average order >= 1.3 or monetary >= 1.3 ->
     "Big spenders"; orders/year >= 1.2 -> "Loyal regulars"; otherwise "Occasional".
 
@@ -215,8 +225,12 @@ def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
         if col not in profile.index or col not in overall.index or not overall[col]:
             return 1.0
         return float(profile[col] / overall[col])
+    if ratio("recency_days") >= 1.5 and ratio("monetary") >= 1:
+        return "Lapsed high value"
+    if ratio("profit_margin") <= 0.7:
+        return "Bargain hunters"
     if ratio("recency_days") >= 1.5:
-        return "Lapsed high value" if ratio("monetary") >= 1 else "Lapsed"
+        return "Lapsed"
     if ratio("orders_per_year") >= 1.5 and ratio("monetary") >= 1.5:
         return "Champions"
     if ratio("tenure_days") <= 0.5:
