@@ -49,6 +49,12 @@ def _cmd_samples(args) -> int:
     return 0
 
 
+def _cmd_validate(args) -> int:
+    from .clients.command import run_validate
+
+    return run_validate(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crm-training", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -71,6 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="datasets", help="folder to write (default datasets)")
     s.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     s.set_defaults(func=_cmd_samples)
+
+    v = sub.add_parser("validate", help="check a client's export (file or folder), report every "
+                       "problem, optionally write the cleaned data")
+    v.add_argument("path", help="client file (CSV, Excel, Parquet) or folder of files")
+    v.add_argument("--mapping", default=None, help="YAML file: client column -> model column")
+    v.add_argument("--out", default=None, help="new folder for the cleaned data and the report")
+    v.add_argument("--anonymise", action="store_true", help="replace personal data in --out "
+                   "and redact the report's examples")
+    v.add_argument("--table", default=None, help="table of a single file (default: guessed)")
+    v.add_argument("--dayfirst", choices=("yes", "no"), default=None,
+                   help="05/01/2024 is 5 January (yes) or May 1 (no); default: from the data")
+    v.add_argument("--decimal", choices=(",", "."), default=None, metavar="MARK",
+                   help="decimal mark of amounts: ',' or '.' (default: from the data)")
+    v.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    v.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(func=_cmd_validate)
     return parser
 
 

@@ -197,16 +197,16 @@ def build_customers(customers: pd.DataFrame | None, tables: dict, log: CleaningL
     if customers is None:
         out = pd.DataFrame({"customer_id": first.index.astype("str"),
                             "signup_date": first.to_numpy()})
-        log.add(source or "(derived)", "customers", "added", len(out),
+        log.add(source or "derived", "customers", "added", len(out),
                 "no customers file: one customer per id found in the other tables, signed up "
                 "at their first record", "customer_id")
-        return fill_defaults(out, "customers", source or "(derived)", log)
+        return fill_defaults(out, "customers", source or "derived", log)
     extra = first.index.difference(pd.Index(customers["customer_id"].dropna()))
     if len(extra):
         add = pd.DataFrame({"customer_id": extra.astype("str"),
                             "signup_date": first.loc[extra].to_numpy()})
         add = fill_defaults(add, "customers", source, log.__class__())  # defaults, not re-logged
-        log.add(source or "(derived)", "customers", "added", len(add),
+        log.add(source or "derived", "customers", "added", len(add),
                 "customer ids found in other tables but not in the customers file "
                 f"({RULES['orphan_customer'][2]})", "customer_id")
         customers = pd.concat([customers, add], ignore_index=True)

@@ -132,21 +132,23 @@ class ClientLoad:
 
     def save(self, out, format: str = "parquet", anonymise: bool = False, salt=None,
              force: bool = False) -> Path:
-        """Write the cleaned data (``out/data``), the report (``report.md``, ``report.html``)
-        and the cleaning log (``cleaning.csv``) to a new folder, atomically.
+        """Write the cleaned data (``out/data``, loadable with :func:`crm_training.load`), the
+        report (``report.md``, ``report.html``, ``validation.csv``) and the cleaning log
+        (``cleaning.csv``) to a new folder, atomically.
 
         With ``anonymise`` the data are anonymised (:func:`.anonymise.anonymise`) and the
         reports' examples redacted, so no personal data reaches any written file.
         """
         out = Path(out)
         _refuse_overlap(out, [Path(s.file_path) for s in self.sources if s.file_path])
-        data = self.data
-        if anonymise:
+        data = self._data
+        if anonymise and data is not None:
             from .anonymise import anonymise as _anon
 
             data = _anon(data, salt=salt)
         with atomic_output_dir(out, force=force) as tmp:
-            data.save(tmp / "data", format=format)
+            if data is not None:  # an unusable import still gets its report
+                data.save(tmp / "data", format=format)
             (tmp / "report.md").write_text(self.to_markdown(redact=anonymise), encoding="utf-8")
             (tmp / "report.html").write_text(self.to_html(redact=anonymise), encoding="utf-8")
             log = self.cleaning.redacted(self.pii_columns()) if anonymise else self.cleaning
@@ -280,7 +282,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         return ClientLoad(report, log, sources)
     tables = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0].reset_index(drop=True)
               for k, v in cleaned.items()}
-    first_file = next((s.file for s in sources if s.table == "customers"), "(derived)")
+    first_file = next((s.file for s in sources if s.table == "customers"), "derived")
     tables["customers"] = build_customers(tables.get("customers"), tables, log, report,
                                           first_file)
     meta = {"source": "client", "industry": "client", "path": str(source) if not isinstance(
