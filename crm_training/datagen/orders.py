@@ -26,7 +26,7 @@ def make_transactions(rng, pop: Population):
     total = pop.lam.cumulative(pop.signup, end)
     counts = rng.poisson(total)
     owner_r, h = sorted_uniform_times(rng, counts, total)
-    t_r = pop.lam.inverse(pop.signup[owner_r], h, idx=owner_r)
+    t_r = pop.lam.inverse(pop.signup, h, owner=owner_r)
 
     # A/B campaign on a random share of customers signed up before it.
     day = pre.campaign_at * pop.days
