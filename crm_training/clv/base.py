@@ -18,7 +18,12 @@ from scipy import optimize
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-__all__ = ["CLVModel", "UniqueRows", "check_rfm", "unique_rows"]
+__all__ = ["CLVModel", "UniqueRows", "check_rfm", "unique_rows", "wsum"]
+
+
+def wsum(w: np.ndarray, v: np.ndarray) -> float:
+    """Weighted sum ``w . v``; einsum, because a BLAS dot can stall on a busy shared machine."""
+    return np.einsum("i,i->", w, v)
 
 RFM_COLUMNS = ("customer_id", "frequency", "recency", "T")
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from .base import CLVModel, check_rfm
+from .base import CLVModel, wsum, check_rfm
 
 __all__ = ["BetaGeoModel"]
 
@@ -51,12 +51,12 @@ def _bg_nbd_negloglik(theta: np.ndarray, rows) -> tuple[float, np.ndarray]:
     ll = c[ix] + m + np.log(s)
     total = w.sum()
     grad = np.array([
-        w @ (dc_dr[ix] - w1 * LTr - w2 * Ltr),
-        w @ (r / alpha - rx * (w1 * IT[iT] + w2 * It[it])),
-        w @ (w1 * dB1_da[ix] + w2 * dB2_da[ix]),
-        w @ (w1 * dB1_db[ix] + w2 * dB2_db[ix]),
+        wsum(w, dc_dr[ix] - w1 * LTr - w2 * Ltr),
+        wsum(w, r / alpha - rx * (w1 * IT[iT] + w2 * It[it])),
+        wsum(w, w1 * dB1_da[ix] + w2 * dB2_da[ix]),
+        wsum(w, w1 * dB1_db[ix] + w2 * dB2_db[ix]),
     ]) * np.array([r, alpha, a, b])  # chain rule for log-parameters
-    return -(w @ ll) / total, -grad / total
+    return -wsum(w, ll) / total, -grad / total
 
 
 class BetaGeoModel(CLVModel):
@@ -89,8 +89,8 @@ class BetaGeoModel(CLVModel):
 
     def _initial(self, rows) -> np.ndarray:
         w = rows.weight
-        mean_x = max((w @ rows.x) / w.sum(), 0.1)
-        mean_T = max((w @ rows.T) / w.sum(), 1e-3)
+        mean_x = max(wsum(w, rows.x) / w.sum(), 0.1)
+        mean_T = max(wsum(w, rows.T) / w.sum(), 1e-3)
         return np.array([1.0, mean_T / mean_x, 1.0, 3.0])
 
     def _negloglik(self, theta, rows):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from .base import CLVModel, UniqueRows, check_rfm, unique_rows
+from .base import CLVModel, wsum, UniqueRows, check_rfm, unique_rows
 
 __all__ = ["GammaGammaModel"]
 
@@ -31,12 +31,12 @@ def _gamma_gamma_negloglik(theta, rows) -> tuple[float, np.ndarray]:
           + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * lxm)
     dg = digamma(px + q)
     grad = np.array([
-        w @ (x * (dg - digamma(px) + np.log(m) + np.log(x) - lxm)),
-        w @ (dg - digamma(q) + np.log(g) - lxm),
-        w @ (q / g - (px + q) / (x * m + g)),
+        wsum(w, x * (dg - digamma(px) + np.log(m) + np.log(x) - lxm)),
+        wsum(w, dg - digamma(q) + np.log(g) - lxm),
+        wsum(w, q / g - (px + q) / (x * m + g)),
     ]) * np.array([p, q, g])
     total = w.sum()
-    return -(w @ ll) / total, -grad / total
+    return -wsum(w, ll) / total, -grad / total
 
 
 class GammaGammaModel(CLVModel):
@@ -94,7 +94,7 @@ class GammaGammaModel(CLVModel):
     def _initial(self, rows) -> np.ndarray:
         m = rows.t
         w = rows.weight
-        mean = (w @ m) / w.sum()
+        mean = wsum(w, m) / w.sum()
         return np.array([1.0, 2.0, mean])
 
     def _negloglik(self, theta, rows):

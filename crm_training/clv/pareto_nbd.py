@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, gammaln, hyp2f1
 
-from .base import CLVModel, check_rfm
+from .base import CLVModel, wsum, check_rfm
 
 __all__ = ["ParetoNBDModel"]
 
@@ -45,13 +45,29 @@ def _pieces(x, t, T, r, alpha, s, beta):
     return log_alive, log_died
 
 
+def _pair_index(i, j, n_j):
+    """Distinct (i, j) index pairs and, for each row, the index of its pair."""
+    key = i.astype(np.int64) * n_j + j
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return uniq // n_j, uniq % n_j, inverse
+
+
 def _pareto_nbd_negloglik(theta, rows) -> float:
     r, alpha, s, beta = np.exp(theta)
-    x, t, T, w = rows.x, rows.t, rows.T, rows.weight
-    log_alive, log_died = _pieces(x, t, T, r, alpha, s, beta)
+    x, T, w = rows.x, rows.T, rows.weight
+    # The hypergeometric terms depend on (x, recency) and (x, T) only: compute them once per
+    # distinct pair (all non-repeaters share one pair, a cohort shares its T values).
+    ax, at, ainv = rows.pairs_xt
+    bx, bT, binv = rows.pairs_xT
+    lt = _log_term(rows.ut[at], rows.ux[ax], r, alpha, s, beta)[ainv]
+    lT = _log_term(rows.uT[bT], rows.ux[bx], r, alpha, s, beta)[binv]
+    with np.errstate(divide="ignore"):
+        log_a0 = lt + np.log(-np.expm1(np.minimum(lT - lt, 0.0)))
+    log_died = np.log(s) - np.log(r + s + x) + log_a0
+    log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
           + np.logaddexp(log_alive, log_died))
-    value = -(w @ ll) / w.sum()
+    value = -wsum(w, ll) / w.sum()
     return value if np.isfinite(value) else 1e300
 
 
@@ -82,9 +98,15 @@ class ParetoNBDModel(CLVModel):
 
     def _initial(self, rows) -> np.ndarray:
         w = rows.weight
-        mean_x = max((w @ rows.x) / w.sum(), 0.1)
-        mean_T = max((w @ rows.T) / w.sum(), 1e-3)
+        mean_x = max(wsum(w, rows.x) / w.sum(), 0.1)
+        mean_T = max(wsum(w, rows.T) / w.sum(), 1e-3)
         return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
+
+    def _rows(self, cols):
+        rows = super()._rows(cols)
+        rows.pairs_xt = _pair_index(rows.ix, rows.it, len(rows.ut))
+        rows.pairs_xT = _pair_index(rows.ix, rows.iT, len(rows.uT))
+        return rows
 
     def _negloglik(self, theta, rows):
         return _pareto_nbd_negloglik(theta, rows)

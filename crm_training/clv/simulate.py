@@ -47,7 +47,7 @@ def _frame(x, recency, T, truth: dict) -> pd.DataFrame:
 
 
 def simulate_bg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: float,
-                    seed: int) -> pd.DataFrame:
+                    seed: int, future_t: float | None = None) -> pd.DataFrame:
     """Draw customer summaries from the BG/NBD model (Fader, Hardie & Lee 2005).
 
     Each customer buys at Poisson rate ``lam ~ Gamma(r, scale=1/alpha)`` and, after every repeat
@@ -59,6 +59,7 @@ def simulate_bg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: fl
     T : observation length per customer (scalar or array), in the time unit of ``alpha``.
     r, alpha, a, b : the model's parameters.
     seed : seed of the random generator.
+    future_t : if given, also simulate ``frequency_holdout``, the purchases in (T, T + future_t].
 
     Returns
     -------
@@ -75,17 +76,22 @@ def simulate_bg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: fl
     """
     rng = np.random.default_rng(seed)
     T = _T_array(n_customers, T)
+    ft = 0.0 if future_t is None else float(future_t)
     lam = rng.gamma(r, 1.0 / alpha, n_customers)
     p = rng.beta(a, b, n_customers)
-    n = rng.poisson(lam * T)              # purchases an immortal customer would make in [0, T]
+    n_all = rng.poisson(lam * (T + ft))   # purchases an immortal customer makes in [0, T + ft]
+    n = rng.binomial(n_all, np.divide(T, T + ft, out=np.ones_like(T), where=T + ft > 0))
     k = rng.geometric(np.maximum(p, 1e-300))  # the k-th repeat purchase is the last one
     x = np.minimum(n, k)
     recency = _last_arrival(rng, T, x, n)
-    return _frame(x, recency, T, {"true_lambda": lam, "true_p": p, "true_alive": k > n})
+    out = _frame(x, recency, T, {"true_lambda": lam, "true_p": p, "true_alive": k > n})
+    if future_t is not None:
+        out["frequency_holdout"] = np.minimum(n_all, k) - x
+    return out
 
 
 def simulate_pareto_nbd(n_customers: int, T, r: float, alpha: float, s: float, beta: float,
-                        seed: int) -> pd.DataFrame:
+                        seed: int, future_t: float | None = None) -> pd.DataFrame:
     """Draw customer summaries from the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     Each customer buys at Poisson rate ``lam ~ Gamma(r, scale=1/alpha)`` during an exponential
@@ -97,6 +103,7 @@ def simulate_pareto_nbd(n_customers: int, T, r: float, alpha: float, s: float, b
     T : observation length per customer (scalar or array), in the time unit of ``alpha``.
     r, alpha, s, beta : the model's parameters.
     seed : seed of the random generator.
+    future_t : if given, also simulate ``frequency_holdout``, the purchases in (T, T + future_t].
 
     Returns
     -------
@@ -114,10 +121,17 @@ def simulate_pareto_nbd(n_customers: int, T, r: float, alpha: float, s: float, b
     lam = rng.gamma(r, 1.0 / alpha, n_customers)
     mu = rng.gamma(s, 1.0 / beta, n_customers)
     tau = rng.exponential(1.0 / np.maximum(mu, 1e-300))
+    ft = 0.0 if future_t is None else float(future_t)
     window = np.minimum(tau, T)
-    x = rng.poisson(lam * window)
+    window_all = np.minimum(tau, T + ft)
+    n_all = rng.poisson(lam * window_all)
+    x = rng.binomial(n_all, np.divide(window, window_all, out=np.ones_like(T),
+                                      where=window_all > 0))
     recency = _last_arrival(rng, window, x, x)
-    return _frame(x, recency, T, {"true_lambda": lam, "true_mu": mu, "true_alive": tau > T})
+    out = _frame(x, recency, T, {"true_lambda": lam, "true_mu": mu, "true_alive": tau > T})
+    if future_t is not None:
+        out["frequency_holdout"] = n_all - x
+    return out
 
 
 def simulate_gamma_gamma(frequency, p: float, q: float, gamma: float, seed: int) -> np.ndarray:

@@ -109,7 +109,10 @@ class _Log:
         if lo is not None:
             inside &= self.period > lo
         buy = inside & ~self.is_return
-        pc, pp = self.codes[buy], self.period[buy]
+        if buy.all():  # the common case: no returns, nothing outside the window - no copies
+            pc, pp = self.codes, self.period
+        else:
+            pc, pp = self.codes[buy], self.period[buy]
         out = {"n": np.zeros(n_cust, dtype=np.int64), "first": np.zeros(n_cust, dtype=np.int64),
                "last": np.zeros(n_cust, dtype=np.int64), "total": np.zeros(n_cust),
                "first_amount": np.zeros(n_cust)}
@@ -122,20 +125,29 @@ class _Log:
                              "time_unit")
         # Distinct (customer, period) pairs: sort one packed int64 key (much faster than a
         # groupby or a hash of 10 million pairs).
-        key = np.sort(pc.astype(np.int64) * span + (pp - pmin))
-        ukey = key[np.r_[True, key[1:] != key[:-1]]]
+        key = pc.astype(np.int64)  # a copy, so the in-place steps below are safe
+        key *= span
+        key += pp
+        key -= pmin
+        key.sort()
+        new = np.empty(len(key), dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        ukey = key[new]
+        del key, new
         ucust = ukey // span
-        start = np.r_[True, ucust[1:] != ucust[:-1]]
-        end = np.r_[ucust[1:] != ucust[:-1], True]
+        change = np.flatnonzero(ucust[1:] != ucust[:-1])
+        start = np.r_[0, change + 1]
+        end = np.r_[change, len(ukey) - 1]
         out["n"] = np.bincount(ucust, minlength=n_cust)
         out["first"][ucust[start]] = ukey[start] % span + pmin
         out["last"][ucust[end]] = ukey[end] % span + pmin
         if self.amount is None:
             return out
-        amt = self.amount[buy]
+        amt = self.amount if pc is self.codes else self.amount[buy]
         out["total"] = np.bincount(pc, weights=amt, minlength=n_cust)
-        out["first_amount"] = np.bincount(pc, weights=amt * (pp == out["first"][pc]),
-                                          minlength=n_cust)
+        in_first = pp == out["first"][pc]
+        out["first_amount"] = np.bincount(pc[in_first], weights=amt[in_first], minlength=n_cust)
         if self.returns == "net":
             ret = inside & self.is_return
             rc, rp, ramt = self.codes[ret], self.period[ret], self.amount[ret]
@@ -169,7 +181,8 @@ def _summary(log: _Log, stats: dict, end_p: int, time_scaler: float) -> pd.DataF
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
-    order = np.argsort(df["customer_id"].to_numpy(), kind="stable")
+    # Series.argsort uses pyarrow's sort for arrow-backed strings (2x faster than numpy objects).
+    order = df["customer_id"].argsort(kind="stable").to_numpy()
     return df.iloc[order].reset_index(drop=True)
 
 
