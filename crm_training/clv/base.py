@@ -187,6 +187,10 @@ class CLVModel(BaseEstimator):
                           f"({dict(zip(self._param_names, np.exp(res.x)))}); the data may not "
                           "identify the model", RuntimeWarning, stacklevel=2)
         total = rows.weight.sum()
+        if total < 10 * len(theta0):
+            warnings.warn(f"{type(self).__name__}.fit on only {int(total)} customer(s): too few "
+                          f"to identify {len(theta0)} parameters; the estimates are not reliable",
+                          RuntimeWarning, stacklevel=2)
         self.params_ = {k: float(v) for k, v in zip(self._param_names, np.exp(res.x))}
         nll = fun(res.x)
         self.loglik_ = float(-(nll[0] if self._analytic_gradient else nll) * total)
