@@ -1,0 +1,149 @@
+"""Charts for chapter 3 (customer experience): funnel, satisfaction with intervals, journeys,
+the five-principles audit (radar and bars), sentiment confusion matrix and click heat maps.
+
+Apart from the maths: each function takes the table a maths function returned and returns a
+matplotlib Figure (the notebook decides to show it). matplotlib is imported only when drawing.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> from crm_training.experience import funnel
+>>> web = pd.DataFrame({"session_id": ["a", "a", "b"], "funnel_step": [1, 2, 1]})
+>>> fig = plot_funnel(funnel(web))
+>>> type(fig).__name__
+'Figure'
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .principles import PRINCIPLE_LABELS, PRINCIPLES
+
+
+def _fig(figsize, **kw):
+    import matplotlib.pyplot as plt
+    return plt.subplots(figsize=figsize, **kw)
+
+
+def plot_funnel(table: pd.DataFrame, by: str | None = None):
+    """Bars of overall conversion per funnel step (one colour per group of ``by``), with the
+    step-to-step drop-off rate written on the bars."""
+    fig, ax = _fig((7, 4))
+    pages = list(dict.fromkeys(table["page"]))
+    x = np.arange(len(pages))
+    groups = [(None, table)] if by is None else list(table.groupby(by, observed=True, sort=False))
+    width = 0.8 / len(groups)
+    for i, (name, g) in enumerate(groups):
+        bars = ax.bar(x + (i - (len(groups) - 1) / 2) * width, g["overall_conversion"], width,
+                      label=None if name is None else str(name))
+        if by is None:
+            for b, d in zip(bars, g["drop_off_rate"]):
+                ax.annotate(f"-{d:.0%}", (b.get_x() + b.get_width() / 2, b.get_height()),
+                            ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, pages)
+    ax.set_ylabel("share of sessions reaching the step")
+    ax.set_title("Purchase funnel" + ("" if by is None else f" by {by}"))
+    if by is not None:
+        ax.legend(title=by)
+    fig.tight_layout()
+    return fig
+
+
+def plot_satisfaction(table: pd.DataFrame, metric: str = "csat"):
+    """Horizontal bars of a metric per group with its confidence interval as error bars
+    (``table`` from :func:`~crm_training.experience.satisfaction_table`)."""
+    for c in (metric, f"{metric}_low", f"{metric}_high"):
+        if c not in table.columns:
+            raise ValueError(f"table: missing column {c!r}; pass satisfaction_table(...)")
+    t = table.sort_values(metric)
+    labels = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in t.index]
+    fig, ax = _fig((6, 0.4 * len(t) + 1.5))
+    err = np.vstack([t[metric] - t[f"{metric}_low"], t[f"{metric}_high"] - t[metric]])
+    ax.barh(labels, t[metric], xerr=err, capsize=3, color="tab:blue", alpha=0.8)
+    ax.set_xlabel({"csat": "CSAT (share 4-5)", "nps": "NPS (points)",
+                   "effort": "effort (1 easy - 7 hard)"}.get(metric, metric))
+    ax.set_title(f"{metric.upper()} with confidence intervals")
+    fig.tight_layout()
+    return fig
+
+
+def plot_journeys(table: pd.DataFrame):
+    """Most common journeys: customers per path (bars) and conversion (labels)."""
+    t = table.iloc[::-1]
+    fig, ax = _fig((7, 0.4 * len(t) + 1.5))
+    bars = ax.barh(t["path"], t["customers"], color="tab:green", alpha=0.8)
+    for b, c in zip(bars, t["conversion"]):
+        ax.annotate(f"{c:.0%}", (b.get_width(), b.get_y() + b.get_height() / 2), va="center",
+                    fontsize=8, xytext=(3, 0), textcoords="offset points")
+    ax.set_xlabel("customers (label: converted)")
+    ax.set_title("Most common journeys")
+    fig.tight_layout()
+    return fig
+
+
+def plot_audit_radar(scorecard: pd.DataFrame, touchpoints=None, chinese: bool = False):
+    """Radar chart of the five principle scores (1-5) per touchpoint."""
+    rows = scorecard if touchpoints is None else scorecard.loc[list(touchpoints)]
+    angles = np.linspace(0, 2 * np.pi, len(PRINCIPLES), endpoint=False)
+    fig, ax = _fig((5, 5), subplot_kw={"projection": "polar"})
+    for name, r in rows.iterrows():
+        vals = r[list(PRINCIPLES)].to_numpy(float)
+        ax.plot(np.r_[angles, angles[:1]], np.r_[vals, vals[:1]], label=str(name))
+        ax.fill(np.r_[angles, angles[:1]], np.r_[vals, vals[:1]], alpha=0.1)
+    ax.set_xticks(angles, [PRINCIPLE_LABELS[p][1 if chinese else 0] for p in PRINCIPLES])
+    ax.set_ylim(0, 5)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.1), fontsize=8)
+    ax.set_title("Five design principles audit")
+    return fig
+
+
+def plot_audit_bars(scorecard: pd.DataFrame):
+    """Grouped bars of principle scores per touchpoint, weighted total in the labels."""
+    fig, ax = _fig((8, 4))
+    data = scorecard[list(PRINCIPLES)]
+    x = np.arange(len(data))
+    width = 0.8 / len(PRINCIPLES)
+    for i, p in enumerate(PRINCIPLES):
+        ax.bar(x + (i - 2) * width, data[p], width, label=PRINCIPLE_LABELS[p][0])
+    ax.set_xticks(x, [f"{t}\n({tot:.0f}/100)" for t, tot in zip(data.index, scorecard["total"])])
+    ax.set_ylim(0, 5)
+    ax.set_ylabel("score (1-5)")
+    ax.legend(fontsize=8, ncol=3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(confusion: pd.DataFrame, normalise: bool = True):
+    """Confusion matrix (rows true, columns predicted) as an annotated heat map."""
+    m = confusion.to_numpy(float)
+    if normalise:
+        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    fig, ax = _fig((4.5, 4))
+    im = ax.imshow(m, cmap="Blues", vmin=0)
+    for (i, j), v in np.ndenumerate(m):
+        ax.text(j, i, f"{v:.2f}" if normalise else f"{v:.0f}", ha="center", va="center",
+                color="white" if v > m.max() / 2 else "black")
+    ax.set_xticks(range(m.shape[1]), confusion.columns)
+    ax.set_yticks(range(m.shape[0]), confusion.index)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_heatmap(grid: pd.DataFrame, title: str = "Click heat map"):
+    """Click density over the page (top of the page at the top), from
+    :func:`~crm_training.experience.click_heatmap`."""
+    fig, ax = _fig((4.5, 5))
+    im = ax.imshow(grid.to_numpy(), extent=(0, 1, 1, 0), cmap="hot", aspect="auto",
+                   interpolation="bilinear")
+    ax.set_xlabel("x (share of page width)")
+    ax.set_ylabel("y (share of page height)")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="share of clicks")
+    fig.tight_layout()
+    return fig
