@@ -18,6 +18,8 @@ The question a manager asks: *who will stop buying soon, and how good is the lis
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -27,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from .segmentation.features import DAY, customer_features, require_columns, tables
 
@@ -221,6 +224,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         (HistGradientBoostingClassifier; captures interactions).
     C : inverse regularisation strength of the logistic regression.
     random_state : seed (boosting).
+    n_threads : OpenMP threads for boosting (``None`` = all cores). Default 1: on a busy shared
+        machine (a workshop server, CI) several threads can be many times slower than one.
 
     Attributes
     ----------
@@ -236,10 +241,17 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, estimator: str = "logistic", C: float = 1.0, random_state: int = 0):
+    def __init__(self, estimator: str = "logistic", C: float = 1.0, random_state: int = 0,
+                 n_threads: int | None = 1):
         self.estimator = estimator
         self.C = C
         self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _threads(self):
+        if self.n_threads is None:
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=self.n_threads, user_api="openmp")
 
     def fit(self, X, y):
         X = self._check(X, fitting=True)
@@ -255,12 +267,13 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                                                    random_state=self.random_state)
         else:
             raise ValueError(f"estimator must be 'logistic' or 'gbm', not {self.estimator!r}")
-        self.pipeline_ = Pipeline([
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-            ("log", FunctionTransformer(_signed_log1p)),
-            ("scale", StandardScaler()),
-            ("model", model),
-        ]).fit(X, y)
+        with self._threads():
+            self.pipeline_ = Pipeline([
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                ("log", FunctionTransformer(_signed_log1p)),
+                ("scale", StandardScaler()),
+                ("model", model),
+            ]).fit(X, y)
         self.classes_ = self.pipeline_.classes_
         return self
 
@@ -276,10 +289,12 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         return X[list(self.feature_names_in_)]
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.pipeline_.predict_proba(self._check(X))
+        with self._threads():
+            return self.pipeline_.predict_proba(self._check(X))
 
     def predict(self, X) -> np.ndarray:
-        return self.pipeline_.predict(self._check(X))
+        with self._threads():
+            return self.pipeline_.predict(self._check(X))
 
     def coefficients(self) -> pd.Series:
         """Logistic coefficients per (log-scaled, standardised) feature, largest effect first."""

@@ -102,7 +102,7 @@ def test_model_contract_and_errors():
     X = pd.DataFrame({"recency_days": rng.exponential(100, 400), "frequency": rng.poisson(4, 400)})
     y = (X["recency_days"] + rng.normal(0, 30, 400)) > 120
     m = ChurnModel()
-    assert m.get_params() == {"C": 1.0, "estimator": "logistic", "random_state": 0}
+    assert m.get_params() == {"C": 1.0, "estimator": "logistic", "n_threads": 1, "random_state": 0}
     assert m.fit(X, y) is m
     assert list(m.classes_) == [False, True]
     p = m.predict_proba(X)[:, 1]
