@@ -27,11 +27,12 @@ from ..schema import TABLES
 from .report import CleaningLog, ValidationReport
 from .validation import RULES, ParsedTable, issue_rows
 
-_DROP_ORDER = ("blank_rows", "bad_required_value", "blank_id", "blank_customer_id",
+_DROP_ORDER = ("blank_rows", "bad_required_value", "blank_required_value", "blank_id", "blank_customer_id",
                "duplicate_row", "duplicate_customer", "duplicate_assignment")
 _REASONS = {
     "blank_rows": "empty row",
     "bad_required_value": "a required value could not be read",
+    "blank_required_value": "a required value is blank",
     "blank_id": "blank id",
     "blank_customer_id": "blank customer id",
     "duplicate_row": "exact copy of an earlier row",
@@ -44,6 +45,10 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
     """Apply the remedies of every issue of ``pt``'s file and return the cleaned typed frame."""
     df = pt.typed.copy()
     file, table = pt.file, pt.table
+    key = TABLES[table].key
+    # occurrence number of each id in the export, counted before any row is dropped
+    occurrence = (pt.typed.groupby(key, sort=False).cumcount() + 1
+                  if key in pt.typed.columns else None)
     for issue in report.issues:
         if issue.file == file and issue.code == "malformed_lines":
             log.add(file, table, "dropped", issue.count,
@@ -66,11 +71,9 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
                 what = {"bad_value": "unreadable value", "unknown_code": "unknown code",
                         "out_of_range": "value out of range"}[code]
                 log.add(file, table, "changed", len(rows), f"{what} set to blank", issue.column)
-    key = TABLES[table].key
     rows = issue_rows(report, file, "duplicate_id").intersection(df.index)
     if len(rows):
-        n = df.groupby(key, sort=False).cumcount() + 1
-        new = df.loc[rows, key].astype("str") + "-" + n.loc[rows].astype("str")
+        new = df.loc[rows, key].astype("str") + "-" + occurrence.loc[rows].astype("str")
         df.loc[rows, key] = new
         log.add(file, table, "changed", len(rows), f"{key} repeated with different content: "
                 "suffixed -2, -3 ... to keep ids unique", key)

@@ -50,10 +50,13 @@ class SourceInfo:
     columns: dict = field(default_factory=dict)
     ignored: list = field(default_factory=list)
     file_path: str = field(default="", repr=False)
+    used: bool = False
 
     def describe(self) -> str:
         if not self.kind:
             return f"{self.file}: not read"
+        if not self.used:
+            return f"{self.file} -> {self.table or '?'}: not used (see the errors)"
         how = self.kind + (f", {self.encoding}" if self.encoding else "")
         if self.delimiter:
             how += f", delimiter {self.delimiter!r}"
@@ -102,8 +105,9 @@ class ClientLoad:
         parts = ["Sources:"] + ["  " + s.describe() for s in self.sources]
         parts += ["", rep.to_text(), "", log.to_text()]
         if self._data is not None:
-            parts += ["", "Result: " + ", ".join(f"{k} {len(v):,}" for k, v in
-                                                 self._data.tables.items() if len(v))]
+            parts += ["", "Result: " + (", ".join(f"{k} {len(v):,}" for k, v in
+                                                  self._data.tables.items() if len(v))
+                                        or "no rows left")]
         parts.append("")
         parts.append("USABLE" if self.ok else "NOT USABLE AS IS: fix the errors above")
         return "\n".join(parts)
@@ -267,6 +271,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         if pt is None:
             continue
         info.rows, info.columns, info.ignored = len(pt.typed), pt.columns, pt.ignored
+        info.used = True
         parsed.append(pt)
 
     cleaned: dict[str, list] = {}
@@ -282,7 +287,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         return ClientLoad(report, log, sources)
     tables = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0].reset_index(drop=True)
               for k, v in cleaned.items()}
-    first_file = next((s.file for s in sources if s.table == "customers"), "derived")
+    first_file = next((p.file for p in parsed if p.table == "customers"), "derived")
     tables["customers"] = build_customers(tables.get("customers"), tables, log, report,
                                           first_file)
     meta = {"source": "client", "industry": "client", "path": str(source) if not isinstance(

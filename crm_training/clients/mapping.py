@@ -26,6 +26,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -146,8 +147,11 @@ def synonyms(table: str) -> dict[str, list[str]]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def _lookup(table: str) -> dict[str, tuple[str, int]]:
-    """Normalised name -> (model column, rank); a name claimed by two columns goes to the first."""
+    """Normalised name -> (model column, rank); a name claimed by two columns goes to the first.
+
+    Cached: the tables are constant (do not modify the returned dict)."""
     out = {}
     for col, names in synonyms(table).items():
         for rank, n in enumerate(names):
@@ -183,10 +187,13 @@ def ambiguous_columns(columns, table: str, skip=()) -> dict[str, list[str]]:
 
 def header_score(cells) -> int:
     """How many cells of a row are known column names of any table (finds the header row)."""
-    known = set()
-    for t in TABLES:
-        known.update(_lookup(t))
+    known = _known_names()
     return sum(normalise(c) in known for c in cells if c)
+
+
+@functools.lru_cache(maxsize=None)
+def _known_names() -> frozenset:
+    return frozenset(n for t in TABLES for n in _lookup(t))
 
 
 def guess_table(filename, columns, default: str | None = None) -> str | None:

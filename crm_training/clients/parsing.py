@@ -2,7 +2,8 @@
 
 Every parser returns a :class:`Parsed`: the values, a mask of the cells that had text but could
 not be read (so the validation report can show them), and notes on rules applied (for example
-the day-first rule). Blank cells are simply missing, never an error here.
+the day-first rule). Blank cells (and NULL, None, NaN, N/A, #N/A) are simply missing, never an
+error here.
 
 Rules, stated once:
 
@@ -48,9 +49,14 @@ class Parsed:
     notes: list = field(default_factory=list)
 
 
+# What databases and spreadsheets write for "no value" ("NA" is left alone: it is also a code).
+NULL_TOKENS = ("null", "none", "nan", "n/a", "#n/a", "nil", "(null)", "空")
+
+
 def _text(s: pd.Series) -> pd.Series:
     s = s.astype("str")
-    return s.str.strip().where(s.notna() & (s.str.strip() != ""))
+    t = s.str.strip()
+    return t.where(s.notna() & (t != "") & ~t.str.lower().isin(NULL_TOKENS))
 
 
 def parse_amount(s: pd.Series, decimal: str | None = None) -> Parsed:

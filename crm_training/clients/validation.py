@@ -57,6 +57,7 @@ RULES = {
     "ambiguous_dates": ("warning", "none", "dates were read day-first"),
     "blank_rows": ("warning", "drop", "the rows were dropped"),
     "bad_required_value": ("error", "drop", "the rows were dropped"),
+    "blank_required_value": ("error", "drop", "the rows were dropped"),
     "bad_value": ("warning", "blank", "the values were set to blank"),
     "unknown_code": ("warning", "blank", "the values were set to blank"),
     "blank_id": ("error", "drop", "the rows were dropped"),
@@ -188,6 +189,13 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
                    f"dates such as {amb[0].split(':', 1)[1]!r} could be day-first or "
                    "month-first and nothing in the column decides; read day-first "
                    "(pass dayfirst=False or options: {dayfirst: false} to change)", column=col)
+        ids = (t.key, "customer_id") + tuple(ROW_KEYS.get(table, ()))
+        if c.required and col not in ids:  # blank ids are a rule of check_rules
+            blank_rows = rawm.index[p.values.isna().to_numpy() & ~p.bad.to_numpy()
+                                    & ~blank.to_numpy()]
+            if len(blank_rows):
+                _issue(report, "blank_required_value", name, table, f"blank {col}", blank_rows,
+                       rawm, [t.key, col], column=col)
         if len(bad_rows):
             what = {"datetime64[ns]": "dates", "float64": "amounts" if c.unit else "numbers",
                     "bool": "yes/no values", "category": "codes"}.get(c.dtype, "numbers")
