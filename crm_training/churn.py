@@ -224,8 +224,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         (HistGradientBoostingClassifier; captures interactions).
     C : inverse regularisation strength of the logistic regression.
     random_state : seed (boosting).
-    n_threads : OpenMP threads for boosting (``None`` = all cores). Default 1: on a busy shared
-        machine (a workshop server, CI) several threads can be many times slower than one.
+    n_threads : threads for the native code (OpenMP, BLAS; ``None`` = all cores). Default 1: on a
+        busy shared machine (a workshop server, CI) several threads can be many times slower.
 
     Attributes
     ----------
@@ -251,7 +251,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     def _threads(self):
         if self.n_threads is None:
             return contextlib.nullcontext()
-        return threadpool_limits(limits=self.n_threads, user_api="openmp")
+        return threadpool_limits(limits=self.n_threads)
 
     def fit(self, X, y):
         X = self._check(X, fitting=True)

@@ -14,6 +14,8 @@ Segmentation by clustering (聚类分析) in three steps:
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -23,6 +25,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from .features import customer_features
 
@@ -94,6 +97,8 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
     log_features : ``"auto"`` (skewed non-negative columns), a list of columns, or ``None``.
     random_state : seed of the k-means / EM initialisation.
     n_init : number of initialisations (best kept).
+    n_threads : threads for the native code (OpenMP, BLAS; ``None`` = all cores). Default 1: on
+        a busy shared machine (workshop server, CI) more threads can be many times slower.
 
     Attributes
     ----------
@@ -114,12 +119,16 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, method: str = "kmeans", n_clusters: int = 4, log_features="auto",
-                 random_state: int = 0, n_init: int = 10):
+                 random_state: int = 0, n_init: int = 10, n_threads: int | None = 1):
         self.method = method
         self.n_clusters = n_clusters
         self.log_features = log_features
         self.random_state = random_state
         self.n_init = n_init
+        self.n_threads = n_threads
+
+    def _threads(self):
+        return _threads(self.n_threads)
 
     def _model(self):
         if self.method == "kmeans":
@@ -150,27 +159,34 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
                                   ("raw", "passthrough", rest)])
         self.pipeline_ = Pipeline([("log", prep), ("scale", StandardScaler()),
                                    ("model", self._model())])
-        self.pipeline_.fit(X)
+        with self._threads():
+            self.pipeline_.fit(X)
+            self.labels_ = self.pipeline_.predict(X)
         self.log_features_ = logs
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.labels_ = self.pipeline_.predict(X)
         return self
 
     def transform_features(self, X) -> np.ndarray:
         """The scaled feature matrix the model sees (for silhouettes and plots)."""
-        return self.pipeline_[:-1].transform(_check_X(X))
+        return self.pipeline_[:-1].transform(_check_X(X)[list(self.feature_names_in_)])
 
     def predict(self, X) -> np.ndarray:
-        return self.pipeline_.predict(_check_X(X)[list(self.feature_names_in_)])
+        with self._threads():
+            return self.pipeline_.predict(_check_X(X)[list(self.feature_names_in_)])
 
     def score(self, X, y=None) -> float:
         """Negative inertia (k-means) or mean log-likelihood (mixture): higher is better."""
-        return float(self.pipeline_.score(_check_X(X)[list(self.feature_names_in_)]))
+        with self._threads():
+            return float(self.pipeline_.score(_check_X(X)[list(self.feature_names_in_)]))
+
+
+def _threads(n_threads):
+    return contextlib.nullcontext() if n_threads is None else threadpool_limits(limits=n_threads)
 
 
 def choose_k(X: pd.DataFrame, k_values=range(2, 9), method: str = "kmeans",
              sample_size: int = 3000, random_state: int = 0, n_init: int = 3,
-             log_features="auto") -> pd.DataFrame:
+             log_features="auto", n_threads: int | None = 1) -> pd.DataFrame:
     """Inertia (elbow), BIC (mixtures) and silhouette per number of clusters.
 
     The silhouette is computed on a seeded random sample of ``sample_size`` customers (it is
@@ -190,16 +206,18 @@ def choose_k(X: pd.DataFrame, k_values=range(2, 9), method: str = "kmeans",
     rng = np.random.default_rng(random_state)
     idx = rng.choice(len(X), size=min(sample_size, len(X)), replace=False)
     rows = []
-    for k in k_values:
-        seg = CustomerSegmenter(method, int(k), log_features, random_state, n_init).fit(X)
+    for k in k_values:  # a handful of k values; each fit is vectorised
+        seg = CustomerSegmenter(method, int(k), log_features, random_state, n_init,
+                                n_threads).fit(X)
         Z = seg.transform_features(X)
         model = seg.pipeline_[-1]
         row = {"k": int(k)}
         row["inertia"] = float(model.inertia_) if method == "kmeans" else float("nan")
-        row["bic"] = float(model.bic(Z)) if method == "gmm" else float("nan")
         lab = seg.labels_[idx]
-        row["silhouette"] = (float(silhouette_score(Z[idx], lab, random_state=random_state))
-                             if len(np.unique(lab)) > 1 else float("nan"))
+        with _threads(n_threads):
+            row["bic"] = float(model.bic(Z)) if method == "gmm" else float("nan")
+            row["silhouette"] = (float(silhouette_score(Z[idx], lab, random_state=random_state))
+                                 if len(np.unique(lab)) > 1 else float("nan"))
         rows.append(row)
     return pd.DataFrame(rows).set_index("k")
 
