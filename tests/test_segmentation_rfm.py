@@ -136,3 +136,15 @@ def test_eight_classes():
                                      "general development", "important win-back"]
     with pytest.raises(ValueError, match="reference"):
         rfm_eight_classes(f, reference="mode")
+
+
+def test_unparsed_dates_and_text_amounts_are_named():
+    tx = pd.DataFrame({"customer_id": ["a"], "timestamp": ["2025-01-01"], "amount": [1.0]})
+    with pytest.raises(ValueError, match="timestamp"):
+        rfm_scores(tx)
+    tx = pd.DataFrame({"customer_id": ["a"], "timestamp": pd.to_datetime(["2025-01-01"]),
+                       "amount": ["1.0"]})
+    with pytest.raises(ValueError, match="amount"):
+        rfm_scores(tx)
+    with pytest.raises(TypeError, match="CRMData"):
+        rfm_scores([1, 2, 3])

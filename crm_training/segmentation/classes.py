@@ -348,6 +348,8 @@ def _social(t, index) -> pd.Series:
 
 
 STRATEGIC_POINTS = {"core": 5, "important": 3, "ordinary": 1}
+VAST_DIMENSIONS = {"V": ("Value", "价值"), "A": ("Activity", "活跃度"),
+                   "S": ("Social influence", "社交影响力"), "T": ("Strategic importance", "战略重要性")}
 
 
 def vast_scores(data, as_of=None, window_days: int = 365, weights=None,

@@ -110,6 +110,11 @@ def customer_features(data, as_of=None, include_non_buyers: bool = False) -> pd.
     t = tables(data)
     tx = t.transactions
     require_columns(tx, ["customer_id", "timestamp", "amount"], "transactions")
+    if not pd.api.types.is_datetime64_any_dtype(tx["timestamp"]):
+        raise ValueError("transactions: column 'timestamp' must hold dates (datetime64), found "
+                         f"{tx['timestamp'].dtype}; convert it with pd.to_datetime first")
+    if not pd.api.types.is_numeric_dtype(tx["amount"]):
+        raise ValueError(f"transactions: column 'amount' must be numeric, found {tx['amount'].dtype}")
     as_of = resolve_as_of(tx, as_of)
     tx = tx.loc[tx["timestamp"] < as_of]
     is_return = (tx["is_return"].astype(bool) if "is_return" in tx.columns
