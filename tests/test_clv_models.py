@@ -12,7 +12,7 @@ from clv_data import cdnow_summary, cdnow_with_spend
 from crm_training.clv import (BetaGeoModel, GammaGammaModel, ParetoNBDModel, simulate_bg_nbd,
                               simulate_gamma_gamma, simulate_pareto_nbd)
 from crm_training.clv.base import check_rfm
-from crm_training.clv.beta_geo import _bg_nbd_negloglik
+from crm_training.clv.beta_geo import _bg_nbd_negloglik, _bg_nbd_negloglik_reference
 from crm_training.clv.gamma_gamma import _gamma_gamma_negloglik
 from crm_training.clv.pareto_nbd import _pieces
 
@@ -84,6 +84,27 @@ def test_bg_nbd_gradient_is_exact(cdnow):
     analytic = _bg_nbd_negloglik(theta, rows)[1]
     numeric = optimize.approx_fprime(theta, lambda th: _bg_nbd_negloglik(th, rows)[0], 1e-7)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_bg_nbd_fast_likelihood_equals_the_term_by_term_form(cdnow):
+    data = pd.concat([cdnow, simulate_bg_nbd(3000, 52.0, r=0.3, alpha=4.0, a=0.8, b=2.5, seed=9)])
+    rows = BetaGeoModel()._rows(check_rfm(data))
+    for theta in (np.log([0.5, 3.0, 1.2, 2.0]), np.log([2.0, 30.0, 0.3, 9.0])):
+        fast, ref = _bg_nbd_negloglik(theta, rows), _bg_nbd_negloglik_reference(theta, rows)
+        assert fast[0] == pytest.approx(ref[0], rel=1e-12)
+        np.testing.assert_allclose(fast[1], ref[1], rtol=1e-9, atol=1e-13)
+
+
+def test_large_data_take_the_warm_start_path_to_the_same_estimates():
+    # Above 200,000 distinct rows the fit starts from a sample; it must end where a plain
+    # L-BFGS fit on all rows ends.
+    data = simulate_bg_nbd(250_000, np.random.default_rng(3).uniform(30, 100, 250_000),
+                           r=0.6, alpha=5.0, a=0.8, b=2.5, seed=3)
+    model = BetaGeoModel().fit(data)
+    rows = model._rows(check_rfm(data))
+    plain = model._minimize(rows, np.log(model._initial(rows)), tol=1e-12)
+    for k, v in zip(model._param_names, np.exp(plain.x)):
+        assert model.params_[k] == pytest.approx(v, rel=1e-5)
 
 
 def test_gamma_gamma_gradient_is_exact():

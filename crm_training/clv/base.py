@@ -26,6 +26,7 @@ def wsum(w: np.ndarray, v: np.ndarray) -> float:
     return np.einsum("i,i->", w, v)
 
 RFM_COLUMNS = ("customer_id", "frequency", "recency", "T")
+_WARM_START_ROWS = 200_000  # above this many unique rows, start from a fit on a sample
 
 
 def check_rfm(data: pd.DataFrame, monetary: bool = False, name: str = "data",
@@ -45,7 +46,7 @@ def check_rfm(data: pd.DataFrame, monetary: bool = False, name: str = "data",
     if missing:
         raise ValueError(f"{name} is missing column(s) {missing}; expected {list(need)} "
                          "(build them with crm_training.clv.rfm_summary)")
-    out = {"customer_id": data["customer_id"].to_numpy()}
+    out = {"customer_id": data["customer_id"]}  # kept as a Series: converting 1M ids is slow
     for col in need[1:]:
         try:
             v = data[col].to_numpy(dtype=float, na_value=np.nan)
@@ -105,7 +106,7 @@ def unique_rows(*columns: np.ndarray) -> tuple[list, list, np.ndarray]:
     """
     codes, uniques = [], []
     for col in columns:
-        c, u = pd.factorize(col, sort=True)
+        c, u = pd.factorize(col)
         codes.append(c.astype(np.int64))
         uniques.append(np.asarray(u, dtype=float))
     sizes = [len(u) for u in uniques]
@@ -174,17 +175,35 @@ class CLVModel(BaseEstimator):
         self._check_fit_data(cols)
         rows = self._rows(cols)
         theta0 = np.log(self._initial(rows))
+        if len(rows.weight) > _WARM_START_ROWS:
+            # Warm start on an unbiased random share of the rows (kept with probability q,
+            # weights divided by q), so the full data need only a few optimiser steps.
+            q = _WARM_START_ROWS / 4 / len(rows.weight)
+            keep = np.random.default_rng(0).random(len(rows.weight)) < q
+            sub = self._subset(rows, keep, 1.0 / q)
+            warm = self._minimize(sub, theta0, tol=1e-8)
+            res = None
+            hess_inv = self._sample_hessian_inverse(sub, warm.x)
+            if hess_inv is not None:
+                # BFGS seeded with the sample's inverse Hessian: near-Newton steps from the start.
+                res = optimize.minimize(lambda th: self._negloglik(th, rows), warm.x, jac=True,
+                                        method="BFGS", options={
+                                            "hess_inv0": hess_inv, "gtol": 1e-9,
+                                            "maxiter": self.max_iter})
+                if not (res.success and np.all(np.abs(res.x) < 20)):
+                    res = None
+            if res is None:
+                res = self._minimize(rows, warm.x, tol=self.tol)
+        else:
+            res = self._minimize(rows, theta0, tol=self.tol)
         fun = lambda th: self._negloglik(th, rows)  # noqa: E731
-        res = optimize.minimize(fun, theta0, jac=self._analytic_gradient, method="L-BFGS-B",
-                                bounds=[(-20.0, 20.0)] * len(theta0),
-                                options={"maxiter": self.max_iter, "ftol": self.tol,
-                                         "gtol": 1e-9})
         if not res.success:
             warnings.warn(f"{type(self).__name__}.fit did not converge: {res.message}",
                           RuntimeWarning, stacklevel=2)
         if np.any(np.abs(res.x) >= 19.99):
             warnings.warn(f"{type(self).__name__}.fit: a parameter ran to its bound "
-                          f"({dict(zip(self._param_names, np.exp(res.x)))}); the data may not "
+                          f"({ {k: float(v) for k, v in zip(self._param_names, np.exp(res.x))} }); "
+                          "the data may not "
                           "identify the model", RuntimeWarning, stacklevel=2)
         total = rows.weight.sum()
         if total < 10 * len(theta0):
@@ -199,6 +218,30 @@ class CLVModel(BaseEstimator):
         self.converged_ = bool(res.success)
         return self
 
+    def _minimize(self, rows, theta0, tol):
+        return optimize.minimize(lambda th: self._negloglik(th, rows), theta0,
+                                 jac=self._analytic_gradient, method="L-BFGS-B",
+                                 bounds=[(-20.0, 20.0)] * len(theta0),
+                                 options={"maxiter": self.max_iter, "ftol": tol, "gtol": 1e-9})
+
+    def _sample_hessian_inverse(self, rows, theta):
+        """Inverse Hessian by central differences of the analytic gradient (None if unusable)."""
+        if not self._analytic_gradient:
+            return None
+        h = 1e-5
+        cols = [(self._negloglik(theta + h * e, rows)[1] - self._negloglik(theta - h * e, rows)[1])
+                / (2 * h) for e in np.eye(len(theta))]
+        H = np.array(cols)
+        H = (H + H.T) / 2
+        if not np.all(np.isfinite(H)) or np.any(np.linalg.eigvalsh(H) <= 0):
+            return None
+        inv = np.linalg.inv(H)
+        return (inv + inv.T) / 2
+
+    def _subset(self, rows: UniqueRows, keep: np.ndarray, scale: float) -> UniqueRows:
+        return UniqueRows(rows.ux, rows.ut, rows.uT, rows.ix[keep], rows.it[keep],
+                          rows.iT[keep], rows.weight[keep] * scale)
+
     def _fitted(self) -> dict:
         if not hasattr(self, "params_"):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(data) "
@@ -207,8 +250,8 @@ class CLVModel(BaseEstimator):
 
     @staticmethod
     def _series(values, cols: dict, name: str) -> pd.Series:
-        return pd.Series(np.asarray(values, dtype=float), index=pd.Index(cols["customer_id"],
-                         name="customer_id"), name=name)
+        index = pd.Index(cols["customer_id"], name="customer_id")
+        return pd.Series(np.asarray(values, dtype=float), index=index, name=name)
 
     def summary(self) -> pd.Series:
         """The fitted parameters as a Series (for display in notebooks)."""
