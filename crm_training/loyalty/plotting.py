@@ -1,0 +1,102 @@
+"""Charts for chapter 4 (loyalty programmes): points flows and liability, tier migration, the
+programme against no programme, and the measured uplift against the naive comparison.
+
+Apart from the maths: each function takes what a maths function returned and returns a
+matplotlib Figure. matplotlib is imported only when drawing.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from crm_training.loyalty import ProgrammeRules, simulate_programme, synthetic_members
+>>> res = simulate_programme(synthetic_members(300, seed=1), ProgrammeRules(), months=12)
+>>> type(plot_points_flows(res.monthly)).__name__
+'Figure'
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _fig(figsize, **kw):
+    import matplotlib.pyplot as plt
+    return plt.subplots(figsize=figsize, **kw)
+
+
+def plot_points_flows(monthly: pd.DataFrame):
+    """Points earned, redeemed and expired per month (bars) and the liability (line, right axis),
+    from ``SimulationResult.monthly``."""
+    fig, ax = _fig((8, 4))
+    m = monthly["month"]
+    ax.bar(m - 0.27, monthly["points_earned"], 0.27, label="earned")
+    ax.bar(m, monthly["points_redeemed"], 0.27, label="redeemed")
+    ax.bar(m + 0.27, monthly["points_expired"], 0.27, label="expired (breakage)")
+    ax.set_xlabel("month")
+    ax.set_ylabel("points")
+    ax2 = ax.twinx()
+    ax2.plot(m, monthly["liability"], color="black", label="liability")
+    ax2.set_ylabel("points liability (currency)")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper left")
+    ax.set_title("Points flows and liability")
+    fig.tight_layout()
+    return fig
+
+
+def plot_tier_migration(matrix: pd.DataFrame, normalise: bool = True):
+    """Tier migration matrix (rows: from, columns: to) as an annotated heat map."""
+    m = matrix.to_numpy(float)
+    if normalise:
+        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    fig, ax = _fig((5.5, 4))
+    im = ax.imshow(m, cmap="Greens", vmin=0)
+    for (i, j), v in np.ndenumerate(m):
+        ax.text(j, i, f"{v:.0%}" if normalise else f"{v:.0f}", ha="center", va="center",
+                fontsize=8, color="white" if v > m.max() / 2 else "black")
+    ax.set_xticks(range(m.shape[1]), matrix.columns)
+    ax.set_yticks(range(m.shape[0]), matrix.index)
+    ax.set_xlabel("tier at the end")
+    ax.set_ylabel("tier at the start")
+    ax.set_title("Tier migration")
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_programme_effect(summary: dict):
+    """Repurchase, retention and CLV with the programme against without it (side-by-side bars)."""
+    pairs = [("repurchase_rate", "repurchase"), ("retention", "retention"), ("clv", "CLV / member")]
+    fig, axes = _fig((9, 3.5), ncols=3)
+    for ax, (key, label) in zip(axes, pairs):
+        vals = [summary[f"{key}_baseline"], summary[key]]
+        ax.bar(["no programme", "programme"], vals, color=["grey", "tab:orange"])
+        ax.set_title(label)
+        for i, v in enumerate(vals):
+            ax.annotate(f"{v:.2f}", (i, v), ha="center", va="bottom", fontsize=8)
+    fig.suptitle(f"{summary['kind']} programme: ROI {summary['roi']:.1f}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_uplift(measured: dict, naive: dict | None = None, truth: float | None = None):
+    """Measured uplift with its interval, against the naive member/non-member comparison and the
+    true effect when known (synthetic data)."""
+    fig, ax = _fig((6, 3))
+    labels, vals = ["matched (enrolment DiD)"], [measured["effect"]]
+    ax.errorbar([measured["effect"]], [0], xerr=[[measured["effect"] - measured["ci_low"]],
+                                                  [measured["ci_high"] - measured["effect"]]],
+                fmt="o", capsize=4, label="matched, 95% interval")
+    if naive is not None:
+        ax.plot([naive["effect"]], [1], "s", color="tab:red", label="naive members vs others")
+        labels.append("naive")
+        vals.append(naive["effect"])
+    if truth is not None:
+        ax.axvline(truth, color="green", ls="--", label="true effect")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("relative change of purchase rate")
+    ax.legend(fontsize=8)
+    ax.set_title("Loyalty programme uplift: self-selection bias")
+    fig.tight_layout()
+    return fig
