@@ -1,0 +1,158 @@
+"""The CRM KPI table for a period, and before/after or pilot/control comparisons of it.
+
+Chapter 6 (implementation and evaluation: KPIs before and after, pilot versus control). One
+function computes the ten KPIs of the course from a :class:`~crm_training.CRMData` for a period
+(optionally for a subset of customers, e.g. a pilot region); another sets two periods side by
+side with the change. Every KPI is a vectorised filter or groupby.
+
+KPI definitions (period = ``start <= time < end``):
+
+- ``csat``: share of survey CSAT answers 4-5; ``nps``: % promoters (9-10) - % detractors (0-6);
+- ``clv_historic``: profit (amount - cost, returns netted) from the first data up to ``end``
+  per customer signed up by ``end`` (historic value, not a forecast);
+- ``retention``: share of the customers who ordered in the equally long window before ``start``
+  who order again in the period; ``churn`` = 1 - retention;
+- ``repurchase_rate``: share of the period's buyers with two or more orders in it;
+- ``aov``: average order value (orders, not returns); ``conversion``: share of web sessions that
+  reach the confirmation page; ``complaint_rate``: complaints / interactions;
+- ``resolution_time_h``: median hours from creation to resolution of the period's tickets.
+
+Examples
+--------
+>>> import crm_training
+>>> data = crm_training.generate("retail", 800, seed=1)
+>>> k = kpi_table(data, "2025-01-01", "2026-01-01")
+>>> bool(0 <= k["csat"] <= 1 and -100 <= k["nps"] <= 100)
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KPIS = ("csat", "nps", "clv_historic", "retention", "repurchase_rate", "churn", "aov",
+        "conversion", "complaint_rate", "resolution_time_h")
+KPI_LABELS_ZH = {"csat": "客户满意度", "nps": "净推荐值", "clv_historic": "客户终身价值（历史）",
+                 "retention": "客户留存率", "repurchase_rate": "复购率", "churn": "客户流失率",
+                 "aov": "平均客单价", "conversion": "转化率", "complaint_rate": "投诉率",
+                 "resolution_time_h": "问题解决时长（小时）"}
+# For each KPI, is a higher value better? (used to colour changes)
+HIGHER_IS_BETTER = {"csat": True, "nps": True, "clv_historic": True, "retention": True,
+                    "repurchase_rate": True, "churn": False, "aov": True, "conversion": True,
+                    "complaint_rate": False, "resolution_time_h": False}
+
+
+def _csat_share(scores: pd.Series) -> float:
+    s = pd.to_numeric(scores, errors="coerce").dropna()
+    return float((s >= 4).mean()) if len(s) else np.nan
+
+
+def _nps_points(scores: pd.Series) -> float:
+    s = pd.to_numeric(scores, errors="coerce").dropna()
+    return float(100 * ((s >= 9).mean() - (s <= 6).mean())) if len(s) else np.nan
+
+
+def _within(df: pd.DataFrame, column: str, start, end, ids) -> pd.DataFrame:
+    t = df[column]
+    mask = (t >= start) & (t < end)
+    if ids is not None:
+        mask &= df["customer_id"].isin(ids)
+    return df.loc[mask]
+
+
+def kpi_table(data, start, end, customer_ids=None) -> pd.Series:
+    """The ten course KPIs for the period ``[start, end)`` (see the module docstring).
+
+    Parameters
+    ----------
+    data : a :class:`~crm_training.CRMData`.
+    start, end : period bounds (anything ``pd.Timestamp`` reads).
+    customer_ids : restrict to these customers (e.g. a pilot region), or ``None`` for all.
+
+    Returns
+    -------
+    Series indexed by :data:`KPIS` (NaN where the data has nothing to measure).
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if not end > start:
+        raise ValueError(f"end ({end.date()}) must be after start ({start.date()})")
+    ids = None if customer_ids is None else pd.Index(pd.unique(pd.Series(customer_ids).astype(str)))
+    out = {}
+    s = _within(data.surveys, "timestamp", start, end, ids)
+    out["csat"], out["nps"] = _csat_share(s["csat"]), _nps_points(s["nps"])
+
+    tx = data.transactions
+    if ids is not None:
+        tx = tx.loc[tx["customer_id"].isin(ids)]
+    upto = tx.loc[tx["timestamp"] < end]
+    cust = data.customers if ids is None else data.customers.loc[data.customers["customer_id"].isin(ids)]
+    n_signed = int((cust["signup_date"] < end).sum())
+    profit = float((upto["amount"] - upto["cost"]).sum())
+    out["clv_historic"] = profit / n_signed if n_signed else np.nan
+
+    orders = tx.loc[~tx["is_return"].astype(bool)]
+    now = orders.loc[(orders["timestamp"] >= start) & (orders["timestamp"] < end)]
+    before = orders.loc[(orders["timestamp"] >= start - (end - start)) & (orders["timestamp"] < start)]
+    prev_buyers = pd.unique(before["customer_id"])
+    counts = now["customer_id"].value_counts()
+    out["retention"] = float(pd.Index(prev_buyers).isin(counts.index).mean()) \
+        if len(prev_buyers) else np.nan
+    out["repurchase_rate"] = float((counts >= 2).mean()) if len(counts) else np.nan
+    out["churn"] = 1 - out["retention"]
+    out["aov"] = float(now["amount"].mean()) if len(now) else np.nan
+
+    w = _within(data.web_events, "timestamp", start, end, ids)
+    if len(w):
+        reached = (w["page"].astype(str) == "confirmation").groupby(w["session_id"]).any()
+        out["conversion"] = float(reached.mean())
+    else:
+        out["conversion"] = np.nan
+    i = _within(data.interactions, "timestamp", start, end, ids)
+    out["complaint_rate"] = float((i["type"].astype(str) == "complaint").mean()) if len(i) else np.nan
+    k = _within(data.tickets, "created_at", start, end, ids)
+    hours = (k["resolved_at"] - k["created_at"]) / pd.Timedelta(hours=1)
+    out["resolution_time_h"] = float(hours.median()) if hours.notna().any() else np.nan
+    return pd.Series(out, name=f"{start.date()}..{end.date()}").reindex(list(KPIS))
+
+
+def kpi_comparison(data, before: tuple, after: tuple, customer_ids=None,
+                   labels=("before", "after")) -> pd.DataFrame:
+    """Two periods side by side: value, absolute and relative change, and whether it improved.
+
+    Parameters
+    ----------
+    before, after : ``(start, end)`` of each period.
+    customer_ids : restrict both periods to these customers.
+
+    Examples
+    --------
+    >>> import crm_training
+    >>> data = crm_training.generate("retail", 600, seed=2)
+    >>> t = kpi_comparison(data, ("2024-01-01", "2025-01-01"), ("2025-01-01", "2026-01-01"))
+    >>> list(t.columns)
+    ['label_zh', 'before', 'after', 'change', 'relative_change', 'improved']
+    """
+    if len(before) != 2 or len(after) != 2:
+        raise ValueError("before and after must each be a (start, end) pair")
+    a = kpi_table(data, *before, customer_ids=customer_ids)
+    b = kpi_table(data, *after, customer_ids=customer_ids)
+    return _compare(a, b, labels)
+
+
+def kpi_pilot_control(data, pilot_ids, control_ids, start, end) -> pd.DataFrame:
+    """KPIs of a pilot group next to a control group over the same period."""
+    a = kpi_table(data, start, end, customer_ids=control_ids)
+    b = kpi_table(data, start, end, customer_ids=pilot_ids)
+    return _compare(a, b, ("control", "pilot"))
+
+
+def _compare(a: pd.Series, b: pd.Series, labels) -> pd.DataFrame:
+    change = b - a
+    better = pd.Series(HIGHER_IS_BETTER).reindex(a.index)
+    improved = np.where(change.isna(), None, np.where(better, change > 0, change < 0))
+    out = pd.DataFrame({"label_zh": pd.Series(KPI_LABELS_ZH).reindex(a.index),
+                        labels[0]: a, labels[1]: b, "change": change,
+                        "relative_change": change / a.abs().replace(0, np.nan),
+                        "improved": improved})
+    out.index.name = "kpi"
+    return out

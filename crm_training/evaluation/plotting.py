@@ -1,0 +1,189 @@
+"""Charts for chapter 6 (implementation and evaluation): KPI before/after, experiment intervals,
+difference-in-differences, cash flows, the roadmap Gantt chart and the maturity radar.
+
+Apart from the maths: each function takes what an evaluation function returned and returns a
+matplotlib Figure. matplotlib is imported only when drawing.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _fig(ncols=1, figsize=(6, 4), **kw):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, ncols, figsize=figsize, squeeze=False, **kw)
+    return fig, axes[0]
+
+
+def plot_kpi_comparison(table: pd.DataFrame, labels=("before", "after")):
+    """Relative change of every KPI (green improved, red worse) from :func:`kpi_comparison`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> t = pd.DataFrame({"before": [0.5, 10.0], "after": [0.6, 8.0], "change": [0.1, -2.0],
+    ...                   "relative_change": [0.2, -0.2], "improved": [True, True]},
+    ...                  index=["csat", "resolution_time_h"])
+    >>> len(plot_kpi_comparison(t).axes[0].patches)
+    2
+    """
+    fig, (ax,) = _fig(figsize=(7, 0.45 * len(table) + 1.5))
+    rel = table["relative_change"].astype(float).fillna(0) * 100
+    colours = ["C2" if v is True or v == True else "C3" if v is False or v == False else "C7"  # noqa: E712
+               for v in table["improved"]]
+    ax.barh([str(i) for i in table.index], rel, color=colours)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"change from {labels[0]} to {labels[1]} (%)")
+    ax.set_title("KPIs: green improved, red worse")
+    fig.tight_layout()
+    return fig
+
+
+def plot_intervals(results: dict, truth: dict | None = None):
+    """Estimates with their confidence intervals, one row per result (and the truth if known).
+
+    Parameters
+    ----------
+    results : name -> dict with ``difference`` or ``estimate``, ``ci_low``, ``ci_high``.
+    truth : name -> true effect (synthetic data).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = plot_intervals({"A/B": {"difference": 0.03, "ci_low": 0.01, "ci_high": 0.05}},
+    ...                      truth={"A/B": 0.035})
+    >>> fig.axes[0].get_xlabel()
+    'effect'
+    """
+    fig, (ax,) = _fig(figsize=(6, 0.6 * len(results) + 1.5))
+    names = list(results)
+    for i, name in enumerate(names):
+        r = results[name]
+        est = r.get("difference", r.get("estimate"))
+        ax.errorbar(est, i, xerr=[[est - r["ci_low"]], [r["ci_high"] - est]], fmt="o", capsize=4,
+                    color="C0", label="estimate, 95% CI" if i == 0 else None)
+        if truth and name in truth:
+            ax.plot(truth[name], i, "x", color="C3", ms=10, label="truth" if i == 0 else None)
+    ax.axvline(0, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("effect")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_did(result: dict):
+    """The 2x2 means of a difference-in-differences, with the counterfactual trend of the pilot.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> m = pd.DataFrame({"before": [3.0, 3.1], "after": [3.1, 3.8]}, index=["control", "treated"])
+    >>> len(plot_did({"means": m, "estimate": 0.6}).axes[0].lines)
+    3
+    """
+    m = result["means"]
+    fig, (ax,) = _fig()
+    x = [0, 1]
+    ax.plot(x, m.loc["control"], "o-", color="C7", label="control")
+    ax.plot(x, m.loc["treated"], "o-", color="C0", label="pilot")
+    counter = m.loc["treated", "before"] + (m.loc["control", "after"] - m.loc["control", "before"])
+    ax.plot(x, [m.loc["treated", "before"], counter], "o--", color="C0", alpha=0.5,
+            label="pilot without the change (parallel trend)")
+    ax.set_xticks(x, ["before", "after"])
+    ax.set_title(f"Difference-in-differences: {result['estimate']:+.3f}")
+    ax.legend()
+    return fig
+
+
+def plot_cash_flows(cash_flows: pd.DataFrame):
+    """Net cash flow per year (bars) and cumulative discounted cash flow (line).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from crm_training.evaluation.roi import initiative_cash_flows
+    >>> fig = plot_cash_flows(initiative_cash_flows(1000, 600, 100))
+    >>> fig.axes[0].get_xlabel()
+    'year'
+    """
+    fig, (ax,) = _fig(figsize=(7, 4))
+    t = cash_flows
+    ax.bar(t["year"], t["net"], color=np.where(t["net"] >= 0, "C2", "C3"), label="net cash flow")
+    ax.plot(t["year"], t["cumulative_discounted"], "o-", color="black",
+            label="cumulative discounted (NPV so far)")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("year")
+    ax.set_ylabel("currency")
+    ax.set_title("Initiative cash flows")
+    ax.legend()
+    return fig
+
+
+def plot_roadmap(plan: pd.DataFrame, today=None, chinese: bool = False):
+    """Gantt chart of the roadmap; the done part of each bar is filled by its progress.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from crm_training.evaluation.roadmap import roadmap_plan
+    >>> fig = plot_roadmap(roadmap_plan("2025-01-06"), today="2025-03-01")
+    >>> len(fig.axes[0].patches)
+    12
+    """
+    import matplotlib.dates as mdates
+
+    fig, (ax,) = _fig(figsize=(9, 3.5))
+    names = plan["phase_zh" if chinese else "phase_en"].tolist()
+    start = mdates.date2num(plan["planned_start"])
+    width = mdates.date2num(plan["planned_end"]) - start
+    y = np.arange(len(plan))
+    ax.barh(y, width, left=start, color="C0", alpha=0.25)
+    ax.barh(y, width * plan["progress"].to_numpy(float), left=start, color="C0")
+    if today is not None:
+        ax.axvline(mdates.date2num(pd.Timestamp(today)), color="C3", ls="--", label="today")
+        ax.legend(loc="lower right")
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    ax.set_title("CRM implementation roadmap")
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_maturity_radar(card: pd.DataFrame, chinese: bool = False):
+    """Radar chart of a :func:`maturity_scorecard`: score and target per dimension (1-5).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from crm_training.evaluation.roadmap import maturity_scorecard, MATURITY_DIMENSIONS
+    >>> card = maturity_scorecard(dict.fromkeys(MATURITY_DIMENSIONS["dimension"], 3))
+    >>> fig = plot_maturity_radar(card)
+    >>> fig.axes[0].name
+    'polar'
+    """
+    fig, (ax,) = _fig(figsize=(5.5, 5.5), subplot_kw={"projection": "polar"})
+    labels = card["dimension_zh"].tolist() if chinese else [str(i) for i in card.index]
+    angles = np.linspace(0, 2 * np.pi, len(card), endpoint=False)
+    closed = np.r_[angles, angles[:1]]
+    for col, style, name in (("score", "o-", "score"), ("target", "--", "target")):
+        v = card[col].to_numpy(float)
+        ax.plot(closed, np.r_[v, v[:1]], style, label=name)
+    v = card["score"].to_numpy(float)
+    ax.fill(closed, np.r_[v, v[:1]], alpha=0.2)
+    ax.set_xticks(angles, labels)
+    ax.set_ylim(0, 5)
+    ax.set_yticks([1, 2, 3, 4, 5])
+    overall = card.attrs.get("overall")
+    ax.set_title("CRM maturity" + (f" (overall {overall})" if overall is not None else ""))
+    ax.legend(loc="lower right", bbox_to_anchor=(1.25, -0.05))
+    return fig
