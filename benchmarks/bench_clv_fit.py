@@ -5,8 +5,9 @@ recency rounded up to whole days, as ``rfm_summary`` reports them). Compared in 
 
 1. ``BetaGeoModel().fit(data)``: customers aggregated to unique (frequency, recency, T) rows with
    counts as weights, per-value pieces computed once per distinct value, analytic gradient;
-2. the naive un-aggregated likelihood: the same formulas and optimiser, one term per customer
-   (no aggregation), analytic gradient;
+2. the naive un-aggregated likelihood: the textbook formula term by term for every customer
+   (``_bg_nbd_negloglik_reference``: no aggregation, no split into per-value pieces), same
+   optimiser, analytic gradient;
 3. the naive likelihood with a finite-difference gradient (scipy's default when no gradient is
    given), as a plain hand-written fit would do it.
 
@@ -24,7 +25,7 @@ from scipy import optimize
 
 from crm_training.clv import BetaGeoModel, simulate_bg_nbd
 from crm_training.clv.base import UniqueRows, check_rfm
-from crm_training.clv.beta_geo import _bg_nbd_negloglik
+from crm_training.clv.beta_geo import _bg_nbd_negloglik_reference
 
 TRUTH = {"r": 0.6, "alpha": 40.0, "a": 0.8, "b": 2.5}  # alpha in days: a purchase per ~67 days
 
@@ -47,9 +48,9 @@ def naive_fit(data, gradient: bool):
     model = BetaGeoModel()
     theta0 = np.log(model._initial(rows))
     if gradient:
-        fun, jac = (lambda th: _bg_nbd_negloglik(th, rows)), True
+        fun, jac = (lambda th: _bg_nbd_negloglik_reference(th, rows)), True
     else:
-        fun, jac = (lambda th: _bg_nbd_negloglik(th, rows)[0]), None
+        fun, jac = (lambda th: _bg_nbd_negloglik_reference(th, rows)[0]), None
     res = optimize.minimize(fun, theta0, jac=jac, method="L-BFGS-B",
                             bounds=[(-20.0, 20.0)] * 4,
                             options={"maxiter": model.max_iter, "ftol": model.tol, "gtol": 1e-9})
