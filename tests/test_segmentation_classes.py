@@ -178,3 +178,9 @@ def test_all_classes_one_row_per_buyer(data):
     a = all_classes(data)
     assert a.index.is_unique and a.notna().all().all()
     assert list(a.columns) == list(CLASS_LEVELS)
+
+
+def test_missing_values_get_no_tier():
+    t = value_tiers(pd.Series([5.0, np.nan, 1.0, 3.0], index=list("abcd")), high=1 / 3, medium=1 / 3)
+    assert t["value_tier"].isna().tolist() == [False, True, False, False]
+    assert t.loc["a", "value_tier"] == "high" and t.loc["c", "value_tier"] == "potential"

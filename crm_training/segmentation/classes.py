@@ -167,7 +167,9 @@ def _share_cut(values: pd.Series, shares, names) -> np.ndarray:
     above = (values.rank(method="min", ascending=False) - 1) / max(n, 1)
     edges = np.cumsum(shares)
     idx = np.searchsorted(edges - 1e-12, above.to_numpy(), side="right")
-    return np.asarray(names, dtype=object)[np.minimum(idx, len(names) - 1)]
+    out = np.asarray(names, dtype=object)[np.minimum(idx, len(names) - 1)]
+    out[values.isna().to_numpy()] = None  # unknown value: no class rather than the lowest
+    return out
 
 
 def _values(data, measure, as_of):
