@@ -174,13 +174,21 @@ def power_means(sd: float, mde: float, n_per_group: int, alpha: float = 0.05) ->
 
 
 def difference_in_differences(df: pd.DataFrame, outcome: str, treated: str, post: str,
-                              cluster: str | None = None, alpha: float = 0.05) -> dict:
+                              cluster: str | None = None, unit: str | None = None,
+                              alpha: float = 0.05) -> dict:
     """Difference-in-differences: (treated after - before) - (control after - before).
 
     The estimate is the interaction coefficient of the regression
     ``outcome ~ 1 + treated + post + treated:post``; its standard error is clustered by
     ``cluster`` (e.g. ``customer_id``) when given (CR1 small-sample factor), else
     heteroskedasticity-robust (HC1). Computed from sums, vectorised for millions of rows.
+
+    With ``unit`` (e.g. ``customer_id``) the regression has one fixed effect per unit (the
+    within transformation: every column minus its unit mean), so the effect is measured within
+    the same customers before and after. That guards against the mix of customers changing
+    between the periods (e.g. a pilot that also keeps unhappy customers from leaving); only
+    units seen in both periods inform it. Standard errors are then clustered by ``unit`` unless
+    ``cluster`` says otherwise.
 
     Returns
     -------
@@ -195,7 +203,8 @@ def difference_in_differences(df: pd.DataFrame, outcome: str, treated: str, post
     2.0
     """
     al = _alpha(alpha)
-    cols = [outcome, treated, post] + ([cluster] if cluster else [])
+    cluster = cluster or unit
+    cols = list(dict.fromkeys([outcome, treated, post] + [c for c in (cluster, unit) if c]))
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"missing column(s) {missing}")
@@ -207,10 +216,25 @@ def difference_in_differences(df: pd.DataFrame, outcome: str, treated: str, post
     if cells.shape != (2, 2) or (cells.to_numpy() < 2).any():
         raise ValueError("difference-in-differences needs at least two rows in each of the four "
                          "cells (treated/control x before/after)")
-    X = np.c_[np.ones(y.size), g, p, g & p].astype(float)
+    if unit:
+        # within transformation: unit fixed effects absorb the intercept and the group dummy
+        units = pd.factorize(d[unit])[0]
+        size = np.bincount(units)
+
+        def demean(v):
+            return v - (np.bincount(units, v) / size)[units]
+
+        X = np.c_[demean(p.astype(float)), demean((g & p).astype(float))]
+        y_fit = demean(y)
+        if np.abs(X[:, 1]).sum() == 0 or np.linalg.matrix_rank(X) < 2:
+            raise ValueError("with unit fixed effects, some treated and control units must be "
+                             "seen both before and after")
+    else:
+        X = np.c_[np.ones(y.size), g, p, g & p].astype(float)
+        y_fit = y
     xtx_inv = np.linalg.inv(X.T @ X)
-    beta = xtx_inv @ (X.T @ y)
-    e = y - X @ beta
+    beta = xtx_inv @ (X.T @ y_fit)
+    e = y_fit - X @ beta
     n, k = X.shape
     if cluster:
         codes = pd.factorize(d[cluster])[0]
@@ -225,7 +249,7 @@ def difference_in_differences(df: pd.DataFrame, outcome: str, treated: str, post
         factor = n / (n - k)
         dof = n - k
     cov = factor * xtx_inv @ meat @ xtx_inv
-    est, se = float(beta[3]), float(math.sqrt(cov[3, 3]))
+    est, se = float(beta[-1]), float(math.sqrt(cov[-1, -1]))
     q = stats.t.ppf(1 - al / 2, dof)
     means = pd.DataFrame({"y": y, "treated": g, "post": p}).groupby(["treated", "post"])["y"] \
         .mean().unstack()
@@ -292,7 +316,7 @@ def ab_test(data, experiment_id: str = "campaign_ab", window_days: int = 30,
 
 
 def pilot_did(data, experiment_id: str = "service_upgrade_pilot", metric: str = "csat",
-              alpha: float = 0.05) -> dict:
+              customer_effects: bool = True, alpha: float = 0.05) -> dict:
     """Difference-in-differences of a survey metric for a pilot region versus control.
 
     Uses the survey answers of the customers in the experiment; ``post`` is answered on or after
@@ -301,6 +325,10 @@ def pilot_did(data, experiment_id: str = "service_upgrade_pilot", metric: str = 
     Parameters
     ----------
     metric : a numeric survey column (``"csat"``, ``"nps"``, ``"effort"``).
+    customer_effects : compare each customer with themself (customer fixed effects). Default,
+        because an upgrade that also cuts churn keeps more unhappy customers in the pilot after
+        it, which biases the plain 2x2 comparison of means downwards (on the generator's data:
+        -0.45 standard errors on average over 40 seeds, against -0.25 with fixed effects).
 
     Examples
     --------
@@ -319,4 +347,5 @@ def pilot_did(data, experiment_id: str = "service_upgrade_pilot", metric: str = 
                           "post": (s["timestamp"] >= s["start_date"]).to_numpy(),
                           "customer_id": s["customer_id"].to_numpy()})
     return difference_in_differences(frame, "y", "treated", "post", cluster="customer_id",
+                                     unit="customer_id" if customer_effects else None,
                                      alpha=alpha)

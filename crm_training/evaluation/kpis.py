@@ -30,6 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..experience import csat, nps
+
 KPIS = ("csat", "nps", "clv_historic", "retention", "repurchase_rate", "churn", "aov",
         "conversion", "complaint_rate", "resolution_time_h")
 KPI_LABELS_ZH = {"csat": "客户满意度", "nps": "净推荐值", "clv_historic": "客户终身价值（历史）",
@@ -43,13 +45,13 @@ HIGHER_IS_BETTER = {"csat": True, "nps": True, "clv_historic": True, "retention"
 
 
 def _csat_share(scores: pd.Series) -> float:
-    s = pd.to_numeric(scores, errors="coerce").dropna()
-    return float((s >= 4).mean()) if len(s) else np.nan
+    s = scores.dropna()
+    return csat(s) if len(s) else np.nan
 
 
 def _nps_points(scores: pd.Series) -> float:
-    s = pd.to_numeric(scores, errors="coerce").dropna()
-    return float(100 * ((s >= 9).mean() - (s <= 6).mean())) if len(s) else np.nan
+    s = scores.dropna()
+    return nps(s) if len(s) else np.nan
 
 
 def _within(df: pd.DataFrame, column: str, start, end, ids) -> pd.DataFrame:

@@ -10,8 +10,8 @@ Examples
 from .deflection import FAQ_CATEGORIES, chatbot_deflection, deflection_inputs
 from .erlang import (agents_needed, average_speed_of_answer, erlang_b, erlang_c, service_level,
                      simulate_queue, staffing_table, traffic_intensity)
-from .kpis import (DEFAULT_SLA_HOURS, KPI_COLUMNS, backlog, channel_consistency, ticket_kpis,
-                   ticket_times)
+from .kpis import (DEFAULT_SLA_HOURS, KPI_COLUMNS, backlog, ticket_channel_consistency,
+                   ticket_kpis, ticket_times)
 from .routing import (TicketClassifier, TicketRouter, classification_report_frame,
                       evaluate_routing)
 
@@ -19,6 +19,6 @@ __all__ = [
     "FAQ_CATEGORIES", "chatbot_deflection", "deflection_inputs", "agents_needed",
     "average_speed_of_answer", "erlang_b", "erlang_c", "service_level", "simulate_queue",
     "staffing_table", "traffic_intensity", "DEFAULT_SLA_HOURS", "KPI_COLUMNS", "backlog",
-    "channel_consistency", "ticket_kpis", "ticket_times", "TicketClassifier", "TicketRouter",
-    "classification_report_frame", "evaluate_routing",
+    "ticket_channel_consistency", "ticket_kpis", "ticket_times", "TicketClassifier",
+    "TicketRouter", "classification_report_frame", "evaluate_routing",
 ]

@@ -197,7 +197,7 @@ def backlog(tickets: pd.DataFrame, freq: str = "D", start=None, end=None) -> pd.
     return out
 
 
-def channel_consistency(tickets: pd.DataFrame, metric: str = "csat", by: str = "channel",
+def ticket_channel_consistency(tickets: pd.DataFrame, metric: str = "csat", by: str = "channel",
                         sla_hours: dict | None = None) -> dict:
     """How far channels differ on one KPI, and whether the difference is significant.
 
@@ -216,7 +216,7 @@ def channel_consistency(tickets: pd.DataFrame, metric: str = "csat", by: str = "
     --------
     >>> import crm_training
     >>> data = crm_training.generate("telecom", 800, seed=2)
-    >>> r = channel_consistency(data.tickets, "first_response_h")
+    >>> r = ticket_channel_consistency(data.tickets, "first_response_h")
     >>> r["p_value"] < 0.001  # e-mail answers far slower than phone
     True
     """
