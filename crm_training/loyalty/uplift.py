@@ -18,8 +18,10 @@ difference-in-differences with matching):
 4. effect = members' post-window purchases / their counterfactual - 1, with a seeded Poisson
    bootstrap interval (resampling members and controls).
 
-The window should be short (60 days by default): members who lapse after enrolling dilute the
-post-window, which pulls the estimate of the purchase-rate effect down as the window grows.
+The effect sought is on the purchase rate *while a customer is active*. Members who lapse
+after enrolling would dilute the post-window (the controls, who enrol later, are active by
+construction) and pull the estimate down; so by default (``still_buying=True``) both members and
+controls must buy again after the post-window, and the window is short (60 days).
 ``active_days`` optionally keeps only customers who bought in the last ``active_days`` before
 the (pseudo) date.
 
@@ -133,6 +135,7 @@ def naive_member_uplift(data, since=None) -> dict:
 
 def enrolment_uplift(data, window_days: float = 60, n_controls: int = 5, n_strata: int = 30,
                      controls: str = "not_yet_enrolled", active_days: float | None = None,
+                     still_buying: bool = True,
                      n_boot: int = 200,
                      confidence: float = 0.95, seed: int = 0) -> dict:
     """Relative change of members' purchase rate caused by enrolling, against matched non-members.
@@ -143,8 +146,12 @@ def enrolment_uplift(data, window_days: float = 60, n_controls: int = 5, n_strat
     window_days : length of the pre- and post-enrolment windows.
     n_controls : non-members drawn per member.
     n_strata : at most this many strata of pre-window purchase counts.
+    controls : "not_yet_enrolled" (members enrolling after the post-window; default) or
+        "non_members" (biased: shown for teaching).
     active_days : if given, keep only members and controls with a purchase in the last
         ``active_days`` before the (pseudo) enrolment date.
+    still_buying : keep only members and controls who buy again after the post-window (active
+        throughout it).
     n_boot, confidence, seed : Poisson bootstrap interval.
 
     Returns
@@ -207,7 +214,12 @@ def enrolment_uplift(data, window_days: float = 60, n_controls: int = 5, n_strat
         keep_m = _last_before(key, span, m_code, e) <= active_days
         keep_c = (_last_before(key, span, c_code, c_e) <= active_days)
         m_code, e, m_pre, m_post = m_code[keep_m], e[keep_m], m_pre[keep_m], m_post[keep_m]
-        c_pre, c_post = c_pre[keep_c], c_post[keep_c]
+        c_pre, c_post, c_code, c_e = c_pre[keep_c], c_post[keep_c], c_code[keep_c], c_e[keep_c]
+    if still_buying:
+        keep_m = _count(key, span, m_code, e + W, np.full(m_code.size, end + 1)) > 0
+        keep_c = _count(key, span, c_code, c_e + W, np.full(c_code.size, end + 1)) > 0
+        m_code, e, m_pre, m_post = m_code[keep_m], e[keep_m], m_pre[keep_m], m_post[keep_m]
+        c_pre, c_post, c_code, c_e = c_pre[keep_c], c_post[keep_c], c_code[keep_c], c_e[keep_c]
     # strata of pre-window counts: exact for small counts, quantile bins for the long tail
     qs = np.unique(np.quantile(m_pre, np.linspace(0, 1, n_strata + 1)[1:-1]))
     edges = np.unique(np.r_[np.arange(0, min(n_strata // 2, int(m_pre.max()) + 1)), qs])
