@@ -63,6 +63,10 @@ def reference_rfm(log, end, returns="net"):
                 earlier = per_day.index[per_day.index <= ts.floor("D")]
                 if len(earlier):
                     per_day[earlier[-1]] += amount
+            gross = buys.groupby(buys["timestamp"].dt.floor("D"))["amount"].sum().sort_index()
+            per_day = per_day[per_day > 1e-9 * gross.abs()]   # refunded in full: no purchase
+            if per_day.empty:
+                continue
         days = per_day.index
         freq = len(days) - 1
         rows.append({"customer_id": cid, "frequency": freq,
@@ -97,21 +101,54 @@ def test_matches_plain_reference_on_random_logs_with_returns(seed, returns):
 
 def test_returns_are_netted_into_the_refunded_purchase():
     log = log_of([("a", "2024-01-01", 100.0, False), ("a", "2024-01-06", 50.0, False),
-                  ("a", "2024-01-08", -50.0, True),   # refunds the 6 January order
-                  ("a", "2024-01-09", -30.0, True),   # refunds part of it again: not a purchase
+                  ("a", "2024-01-08", -20.0, True),   # partly refunds the 6 January order
                   ("b", "2024-01-02", 80.0, False), ("b", "2024-01-03", -20.0, True),
                   ("c", "2023-12-30", -5.0, True),    # refund of an order before the log
-                  ("c", "2024-01-04", 60.0, False)], returns=True)
+                  ("c", "2024-01-04", 60.0, False),
+                  ("d", "2024-01-01", 40.0, False), ("d", "2024-01-04", 60.0, False),
+                  ("d", "2024-01-05", -60.0, True),   # 4 January refunded in full: no purchase
+                  ("e", "2024-01-03", 40.0, False), ("e", "2024-01-04", -40.0, True)],
+                 returns=True)
     out = rfm_summary(log, observation_period_end="2024-01-10").set_index("customer_id")
     assert out.loc["a", "frequency"] == 1 and out.loc["a", "recency"] == 5
-    assert out.loc["a", "monetary_value"] == -30.0     # 50 - 50 - 30
+    assert out.loc["a", "monetary_value"] == 30.0      # 50 - 20
     assert out.loc["b", "frequency"] == 0               # a return is never a purchase
     assert out.loc["c", "T"] == 6 and out.loc["c", "frequency"] == 0
+    assert out.loc["d", ["frequency", "recency", "T"]].tolist() == [0, 0.0, 9.0]
+    assert "e" not in out.index                         # nothing kept
     gross = rfm_summary(log, observation_period_end="2024-01-10", returns="exclude")
-    assert gross.set_index("customer_id").loc["a", "monetary_value"] == 50.0
+    gross = gross.set_index("customer_id")
+    assert gross.loc["a", "monetary_value"] == 50.0 and gross.loc["d", "frequency"] == 1
     # A negative amount is a return even without an is_return column.
     same = rfm_summary(log.drop(columns="is_return"), observation_period_end="2024-01-10")
     pd.testing.assert_frame_equal(same, out.reset_index())
+
+
+def test_linked_returns_go_to_the_order_they_refund():
+    log = pd.DataFrame({
+        "transaction_id": ["A", "B", "R1", "C", "R2"],
+        "customer_id": ["a", "a", "a", "a", "a"],
+        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-07", "2024-01-12",
+                                     "2024-01-14"]),
+        "amount": [100.0, 50.0, -100.0, 30.0, -50.0],
+        "is_return": [False, False, True, False, True],
+        "original_transaction_id": [None, None, "A", None, "B"],
+    })
+    out = rfm_summary(log, observation_period_end="2024-01-20")
+    # R1 refunds the first order (not B, the latest before it), R2 refunds B (not C): both
+    # are refunded in full, so C on 12 January is the only purchase kept.
+    assert out[["frequency", "recency", "T", "monetary_value"]].iloc[0].tolist() == \
+        [0, 0.0, 8.0, 0.0]
+    unlinked = rfm_summary(log.drop(columns="original_transaction_id"),
+                           observation_period_end="2024-01-20").iloc[0]
+    # Without the link R1 lands on B (cancelling it) and R2 on C (net -20: cancelled too).
+    assert (unlinked["frequency"], unlinked["T"]) == (0, 19.0)
+    # A calibration order refunded in the holdout leaves the holdout's value alone.
+    split = rfm_train_test_split(log, "2024-01-10", "2024-01-20").iloc[0]
+    # Calibration: A cancelled by R1, B kept (R2 is after the cut); holdout: C kept, R2 refunds
+    # an order from before the cut, so it does not touch the holdout.
+    assert (split["frequency"], split["T"], split["monetary_value"]) == (0, 5.0, 0.0)
+    assert (split["frequency_holdout"], split["monetary_value_holdout"]) == (1, 30.0)
 
 
 def test_rows_after_the_end_are_ignored_and_customers_without_purchases_dropped():

@@ -54,7 +54,7 @@ def check_rfm(data: pd.DataFrame, monetary: bool = False, name: str = "data",
             raise ValueError(f"{name}[{col!r}] must be numeric") from exc
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name}[{col!r}] has missing or infinite values")
-        if np.any(v < 0):
+        if col != "monetary_value" and np.any(v < 0):  # net spend may be negative (returns)
             raise ValueError(f"{name}[{col!r}] has negative values (first at row "
                              f"{int(np.flatnonzero(v < 0)[0])}); {col} cannot be negative")
         out[col] = v

@@ -107,7 +107,10 @@ class GammaGammaModel(CLVModel):
         return self
 
     def expected_customer_spend(self, data: pd.DataFrame) -> pd.Series:
-        """Expected spend per future purchase of each customer (population mean if frequency 0).
+        """Expected spend per future purchase of each customer.
+
+        Customers without repeat purchases, or whose net monetary value is 0 or less, get the
+        population mean ``p * gamma / (q - 1)``.
 
         Examples
         --------
@@ -126,6 +129,7 @@ class GammaGammaModel(CLVModel):
             raise ValueError(f"q = {q:.3f} <= 1: the model's mean spend is infinite, so expected "
                              "spend is undefined")
         x, m = cols["frequency"], cols["monetary_value"]
+        x = np.where(m > 0, x, 0.0)  # no positive spend history: the population mean
         value = p * (g + x * m) / (p * x + q - 1)
         return self._series(value, cols, "expected_spend")
 

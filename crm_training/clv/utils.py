@@ -12,10 +12,14 @@ Conventions are those of lifetimes and pymc-marketing, so skills transfer:
 
 Returns (refunds): a row is a return when its ``is_return`` column is True or its amount is
 negative. With ``returns="net"`` (the default) a return never counts as a purchase; its (negative)
-amount is netted into the customer's latest purchase period on or before the return - the refunded
-order's period unless the customer bought again in between. A return with no earlier purchase in
-the window (it refunds an order from before the log) is left out. ``returns="exclude"`` drops
-return rows altogether (gross values). All of it is vectorised: one sort of a packed
+amount is netted into the period of the order it refunds, found through
+``original_transaction_id`` -> ``transaction_id`` when the log has them (a refund of an order
+outside the window, e.g. before the log or before a calibration cut, is left out of the window).
+A return without that link goes to the customer's latest purchase period on or before it. A
+purchase period refunded in full (net value 0 or less) no longer counts as a purchase: nothing was
+kept, and a spend of 0 has no place in the Gamma-Gamma model (the kit's generator returns whole
+orders; counted as zero-value purchases they pull its p from 4 to about 1.3). A customer with no
+kept purchase is left out. ``returns="exclude"`` drops return rows altogether (gross values). All of it is vectorised: one sort of a packed
 (customer, period) integer key instead of a groupby over strings.
 """
 from __future__ import annotations
@@ -68,7 +72,7 @@ class _Log:
     """A transaction log reduced to integer arrays: customer code, period, amount, return flag."""
 
     def __init__(self, transactions, customer_id_col, datetime_col, monetary_value_col,
-                 time_unit, returns, return_col):
+                 time_unit, returns, return_col, transaction_id_col=None, original_id_col=None):
         if not isinstance(transactions, pd.DataFrame):
             raise TypeError("transactions must be a pandas DataFrame, got "
                             f"{type(transactions).__name__}")
@@ -101,6 +105,20 @@ class _Log:
         if return_col and return_col in transactions.columns:
             is_ret = is_ret | transactions[return_col].fillna(False).to_numpy(dtype=bool)
         self.is_return = is_ret
+        # Returns linked to the order they refund: row of that order (-1 where unknown).
+        self.orig_row = None
+        cols = transactions.columns
+        if (returns == "net" and self.amount is not None and is_ret.any()
+                and transaction_id_col in cols and original_id_col in cols):
+            ret_rows = np.flatnonzero(is_ret)
+            buy_rows = np.flatnonzero(~is_ret)
+            orders = pd.Index(transactions[transaction_id_col].iloc[buy_rows])
+            first_of_id = ~orders.duplicated()
+            if not first_of_id.all():  # duplicate order ids: link to the first such row
+                orders, buy_rows = orders[first_of_id], buy_rows[first_of_id]
+            pos = orders.get_indexer(transactions[original_id_col].iloc[ret_rows])
+            self.orig_row = np.full(len(is_ret), -1, dtype=np.int64)
+            self.orig_row[ret_rows[pos >= 0]] = buy_rows[pos[pos >= 0]]
 
     def window(self, lo: int | None, hi: int) -> dict:
         """Per-customer purchase periods and amounts for periods in (lo, hi]."""
@@ -125,43 +143,95 @@ class _Log:
                              "time_unit")
         # Distinct (customer, period) pairs: sort one packed int64 key (much faster than a
         # groupby or a hash of 10 million pairs).
-        key = pc.astype(np.int64)  # a copy, so the in-place steps below are safe
-        key *= span
-        key += pp
-        key -= pmin
+        rowkey = pc.astype(np.int64)  # a copy, so the in-place steps below are safe
+        rowkey *= span
+        rowkey += pp
+        rowkey -= pmin
+        nets = self.returns == "net" and self.amount is not None and \
+            bool((inside & self.is_return).any())
+        key = rowkey.copy() if nets else rowkey
         key.sort()
         new = np.empty(len(key), dtype=bool)
         new[0] = True
         np.not_equal(key[1:], key[:-1], out=new[1:])
         ukey = key[new]
         del key, new
+        amt = None if self.amount is None else (
+            self.amount if pc is self.codes else self.amount[buy])
+        refunds = None
+        if nets:
+            rc, rkey, ramt = self._attribute_returns(inside, lo, hi, ukey, span, pmin)
+            ukey, rc, rkey, ramt, cancel_c, cancel_gross = _cancel_refunded(
+                ukey, rowkey, amt, rc, rkey, ramt, span)
+            refunds = (rc, rkey % span + pmin, ramt, cancel_c, cancel_gross)
+        del rowkey
         ucust = ukey // span
         change = np.flatnonzero(ucust[1:] != ucust[:-1])
         start = np.r_[0, change + 1]
         end = np.r_[change, len(ukey) - 1]
         out["n"] = np.bincount(ucust, minlength=n_cust)
-        out["first"][ucust[start]] = ukey[start] % span + pmin
-        out["last"][ucust[end]] = ukey[end] % span + pmin
-        if self.amount is None:
+        if len(ukey):
+            out["first"][ucust[start]] = ukey[start] % span + pmin
+            out["last"][ucust[end]] = ukey[end] % span + pmin
+        if amt is None:
             return out
-        amt = self.amount if pc is self.codes else self.amount[buy]
         out["total"] = np.bincount(pc, weights=amt, minlength=n_cust)
         in_first = pp == out["first"][pc]
         out["first_amount"] = np.bincount(pc[in_first], weights=amt[in_first], minlength=n_cust)
-        if self.returns == "net":
-            ret = inside & self.is_return
-            rc, rp, ramt = self.codes[ret], self.period[ret], self.amount[ret]
-            if len(rc):
-                # Latest purchase period of the same customer on or before the return.
-                rkey = rc.astype(np.int64) * span + (np.minimum(rp, pmin + span - 1) - pmin)
-                idx = np.searchsorted(ukey, rkey, side="right") - 1
-                ok = (rp >= pmin) & (idx >= 0)
-                ok[ok] = ucust[idx[ok]] == rc[ok]
-                rc, ramt, attr = rc[ok], ramt[ok], ukey[idx[ok]] % span + pmin
-                out["total"] += np.bincount(rc, weights=ramt, minlength=n_cust)
-                out["first_amount"] += np.bincount(rc, weights=ramt * (attr == out["first"][rc]),
-                                                   minlength=n_cust)
+        if refunds is not None:
+            rc, rp, ramt, cancel_c, cancel_gross = refunds
+            out["total"] += np.bincount(rc, weights=ramt, minlength=n_cust)
+            out["total"] -= np.bincount(cancel_c, weights=cancel_gross, minlength=n_cust)
+            out["first_amount"] += np.bincount(rc, weights=ramt * (rp == out["first"][rc]),
+                                               minlength=n_cust)
         return out
+
+    def _attribute_returns(self, inside, lo, hi, ukey, span, pmin):
+        """Customer, packed (customer, period) key and amount of the purchase each return in
+        the window refunds (see the module docstring)."""
+        ret = np.flatnonzero(inside & self.is_return)
+        linked = np.zeros(len(ret), dtype=bool) if self.orig_row is None else \
+            self.orig_row[ret] >= 0
+        # Linked: the refunded order's customer and period, if that order is in the window
+        # (a refund of an order from before the window does not touch this window).
+        orig = self.orig_row[ret[linked]] if linked.any() else np.zeros(0, dtype=np.int64)
+        op = self.period[orig]
+        in_win = op <= hi if lo is None else (op <= hi) & (op > lo)
+        codes = [self.codes[orig[in_win]]]
+        keys = [codes[0].astype(np.int64) * span + (op[in_win] - pmin)]
+        amounts = [self.amount[ret[linked]][in_win]]
+        # Not linked: the customer's latest purchase period on or before the return.
+        free = ret[~linked]
+        rc, rp = self.codes[free], self.period[free]
+        rkey = rc.astype(np.int64) * span + (np.clip(rp, pmin, pmin + span - 1) - pmin)
+        idx = np.searchsorted(ukey, rkey, side="right") - 1
+        ok = (rp >= pmin) & (idx >= 0)
+        ok[ok] = ukey[idx[ok]] // span == rc[ok]
+        codes.append(rc[ok])
+        keys.append(ukey[idx[ok]])
+        amounts.append(self.amount[free][ok])
+        return tuple(np.concatenate(v) for v in (codes, keys, amounts))
+
+
+def _cancel_refunded(ukey, rowkey, amt, rc, rkey, ramt, span):
+    """Drop purchase periods that returns refund in full (net value <= 0): no purchase kept.
+
+    Returns the remaining period keys, the returns on them, and per cancelled period its
+    customer and gross value (to take back out of the customer's total)."""
+    touched, tidx = np.unique(rkey, return_inverse=True)
+    pos = pd.Index(touched).get_indexer(rowkey)
+    hit = pos >= 0
+    gross = np.bincount(pos[hit], weights=amt[hit], minlength=len(touched))
+    net = gross + np.bincount(tidx, weights=ramt, minlength=len(touched))
+    cancelled = net <= 1e-9 * np.abs(gross)
+    if not cancelled.any():
+        return ukey, rc, rkey, ramt, np.zeros(0, dtype=np.int64), np.zeros(0)
+    gone = touched[cancelled]
+    kept = np.ones(len(ukey), dtype=bool)
+    kept[np.searchsorted(ukey, gone)] = False  # every touched key is one of ukey
+    ukey = ukey[kept]
+    keep = ~cancelled[tidx]
+    return (ukey, rc[keep], rkey[keep], ramt[keep], gone // span, gross[cancelled])
 
 
 def _summary(log: _Log, stats: dict, end_p: int, time_scaler: float) -> pd.DataFrame:
@@ -190,6 +260,8 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id"
                 datetime_col: str = "timestamp", monetary_value_col: str | None = "amount",
                 observation_period_end=None, time_unit: str = "D", time_scaler: float = 1.0,
                 returns: str = "net", return_col: str | None = "is_return",
+                transaction_id_col: str = "transaction_id",
+                original_id_col: str = "original_transaction_id",
                 sort: bool = True) -> pd.DataFrame:
     """Summarise a transaction log into one row per customer: frequency, recency, T, monetary.
 
@@ -207,6 +279,8 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id"
     returns : "net" (returns netted into the purchase they follow, never counted as purchases)
         or "exclude" (return rows dropped); see the module docstring.
     return_col : boolean column marking returns (also any negative amount is a return).
+    transaction_id_col, original_id_col : order id, and for a return the id of the order it
+        refunds; when both columns exist, returns are netted into exactly that order's period.
     sort : sort the result by customer id (else customers come in order of first appearance).
 
     Returns
@@ -228,7 +302,7 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id"
     1           b          0      0.0  7.0             0.0
     """
     log = _Log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit,
-               returns, return_col)
+               returns, return_col, transaction_id_col, original_id_col)
     if time_scaler <= 0:
         raise ValueError(f"time_scaler must be positive, got {time_scaler}")
     default_end = int(log.ns.max()) if len(log.ns) else 0
@@ -241,7 +315,9 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
                          customer_id_col: str = "customer_id", datetime_col: str = "timestamp",
                          monetary_value_col: str | None = "amount", time_unit: str = "D",
                          time_scaler: float = 1.0, returns: str = "net",
-                         return_col: str | None = "is_return") -> pd.DataFrame:
+                         return_col: str | None = "is_return",
+                         transaction_id_col: str = "transaction_id",
+                         original_id_col: str = "original_transaction_id") -> pd.DataFrame:
     """Split a log at ``train_period_end`` into a calibration summary and holdout outcomes.
 
     Like lifetimes' ``calibration_and_holdout_data``, but the calibration columns keep the plain
@@ -275,7 +351,7 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
     1           b          0  8.0                  0              10.0
     """
     log = _Log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit,
-               returns, return_col)
+               returns, return_col, transaction_id_col, original_id_col)
     if time_scaler <= 0:
         raise ValueError(f"time_scaler must be positive, got {time_scaler}")
     default_end = int(log.ns.max()) if len(log.ns) else 0
