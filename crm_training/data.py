@@ -91,7 +91,8 @@ class CRMData:
         """A readable overview: period, size of every table and headline figures."""
         m = self.meta
         tx = self.transactions
-        sales = tx.loc[~tx["is_return"]]
+        is_return = tx["is_return"].fillna(tx["amount"] < 0).astype(bool)
+        sales = tx.loc[~is_return]
         lines = []
         title = m.get("company") or m.get("industry", "CRM data")
         lines.append(f"{title} ({m.get('industry', 'client')}, locale {m.get('locale', '?')}, "
@@ -107,25 +108,28 @@ class CRMData:
         n = len(self.customers)
         if len(sales):
             revenue = tx["amount"].sum()
-            profit = (tx["amount"] - tx["cost"]).sum()
-            per_cust = (tx["amount"] - tx["cost"]).groupby(tx["customer_id"]).sum()
-            top = per_cust.sort_values(ascending=False)
-            k = max(1, int(round(0.2 * n)))
-            share = top.iloc[:k].sum() / profit if profit else float("nan")
+            has_cost = tx["cost"].notna().any()
+            value = (tx["amount"] - tx["cost"]) if has_cost else tx["amount"]
+            what = "profit" if has_cost else "revenue"
+            per_cust = value.groupby(tx["customer_id"]).sum().sort_values(ascending=False)
+            k = max(1, int(round(0.2 * max(n, per_cust.size))))
+            total = per_cust.sum()
+            share = per_cust.iloc[:k].sum() / total if total else float("nan")
+            lines.append(f"Net revenue        {revenue:>16,.0f} {cur}")
+            if has_cost:
+                lines.append(f"Profit             {value.sum():>16,.0f} {cur}")
             lines += [
-                f"Net revenue        {revenue:>16,.0f} {cur}",
-                f"Profit             {profit:>16,.0f} {cur}",
-                f"Orders             {len(sales):>16,}  ({tx['is_return'].mean():.1%} of rows are returns)",
+                f"Orders             {len(sales):>16,}  ({is_return.mean():.1%} of rows are returns)",
                 f"Average order      {sales['amount'].mean():>16,.2f} {cur}",
                 f"Orders / customer  {len(sales) / max(n, 1):>16.2f}",
-                f"Top 20% customers  {share:>16.1%} of profit",
+                f"Top 20% customers  {share:>16.1%} of {what}",
             ]
         if len(self.surveys):
             s = self.surveys
             nps = 100 * ((s["nps"] >= 9).mean() - (s["nps"] <= 6).mean())
             lines.append(f"NPS                {nps:>16.1f}")
             lines.append(f"CSAT (mean 1-5)    {s['csat'].astype(float).mean():>16.2f}")
-        if "loyalty_member" in self.customers and n:
+        if n and self.customers["loyalty_member"].notna().all():
             lines.append(f"Loyalty members    {self.customers['loyalty_member'].mean():>16.1%}")
         if self.truth:
             lines.append("")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 # Channels of the syllabus (website, app, social media, phone, e-mail, SMS, face to face in store).
@@ -332,10 +333,14 @@ def data_dictionary(truth: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_NULLABLE = {"bool": "boolean", "int64": "Int64"}
+
+
 def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Return ``df`` with exactly the table's columns, in order, with the model's dtypes.
 
-    Missing optional columns are added empty; a missing required column raises ``ValueError``
+    Missing optional columns are added empty (blank values; bool and int64 columns then use the
+    nullable ``boolean`` / ``Int64`` dtypes); a missing required column raises ``ValueError``
     naming it. Categorical columns get the table's levels so that codes are comparable everywhere.
     """
     missing = [c for c in table.required if c not in df.columns]
@@ -344,7 +349,7 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
                          f"found {list(df.columns)}")
     out = {}
     for c in table.columns:
-        s = df[c.name] if c.name in df.columns else pd.Series(pd.NA, index=df.index)
+        s = df[c.name] if c.name in df.columns else pd.Series(np.nan, index=df.index, dtype=object)
         if c.dtype == "category":
             levels = list(c.levels) if c.levels else sorted(pd.unique(s.dropna().astype(str)))
             if not (isinstance(s.dtype, pd.CategoricalDtype)
@@ -357,6 +362,8 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
             pass
         elif c.dtype.startswith("datetime"):
             s = pd.to_datetime(s).astype("datetime64[ns]")
+        elif c.dtype in _NULLABLE and s.isna().any():
+            s = s.astype(_NULLABLE[c.dtype])  # absent or partly blank: keep the blanks, never invent
         else:
             s = s.astype(c.dtype)
         out[c.name] = s
