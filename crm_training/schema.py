@@ -354,6 +354,7 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
             levels = list(c.levels) if c.levels else sorted(pd.unique(s.dropna().astype(str)))
             if not (isinstance(s.dtype, pd.CategoricalDtype)
                     and list(s.cat.categories) == levels):
+                s = s.astype(object).where(s.isin(levels))  # unknown codes become blank
                 s = pd.Series(pd.Categorical(s, categories=levels), index=df.index)
         elif c.dtype == "string":
             if s.dtype != "str":
