@@ -104,11 +104,13 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Most likely label of each text."""
-        return self.model_.predict(self._features(X))
+        features = self._features(X)
+        return self.model_.predict(features)
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each label (columns in the order of ``classes_``)."""
-        return self.model_.predict_proba(self._features(X))
+        features = self._features(X)
+        return self.model_.predict_proba(features)
 
     def top_features(self, n: int = 10) -> pd.DataFrame:
         """The n-grams that weigh most for each label (to read what the model learned)."""
