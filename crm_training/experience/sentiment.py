@@ -27,6 +27,8 @@ Examples
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -62,60 +64,53 @@ _NEGATIONS_EN = ("not", "no", "never", "hardly")
 _NEGATIONS_ZH = ("不", "没", "别", "未")
 
 
-def _lexicon_matrix():
-    """Two fixed-vocabulary counters and, per vocabulary entry, its (positive, negative) vote.
+def _alternation(words) -> str:
+    # longest first, so "很好" is one hit rather than "好" inside it
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
 
-    English words are matched as whole tokens (with "not/no/never + word" bigrams flipping the
-    vote); Chinese words as character substrings (no segmenter), "不/没 + word" flipping the vote.
-    Built once; counting is sparse and vectorised by scikit-learn.
+
+def _lexicon_patterns() -> dict:
+    """Regular expressions counting lexicon hits, plain and negated, per side and language.
+
+    English words are matched as whole words ("not/no/never/hardly + word" flips the vote);
+    Chinese words as substrings, no segmenter ("不/没/别/未 + positive word" flips the vote).
     """
-    from sklearn.feature_extraction.text import CountVectorizer
-    vote_en, vote_zh = {}, {}
-    for side, (same, other) in (("positive", ((1, 0), (0, 1))), ("negative", ((0, 1), (1, 0)))):
-        # a negated word votes for the other side and cancels its own plain vote
-        flipped = tuple(o - s for o, s in zip(other, same))
-        for w in LEXICON[side]:
-            if w.isascii():
-                vote_en.setdefault(w, same)
-                for neg in _NEGATIONS_EN:
-                    vote_en.setdefault(f"{neg} {w}", flipped)
-            else:
-                vote_zh.setdefault(w, same)
-                for neg in _NEGATIONS_ZH if side == "positive" else ():  # "不好", not "不差"
-                    vote_zh.setdefault(neg + w, flipped)
-    vocab_en, vocab_zh = list(vote_en), list(vote_zh)
-    en = CountVectorizer(vocabulary=vocab_en, ngram_range=(1, 2), token_pattern=r"[a-z]+",
-                         preprocessor=lambda t: t.lower().replace("n't", " not"))
-    zh = CountVectorizer(vocabulary=vocab_zh, analyzer="char",
-                         ngram_range=(1, max(len(w) for w in vocab_zh)))
-    votes = np.r_[np.array(list(vote_en.values()), float), np.array(list(vote_zh.values()), float)]
-    return en, zh, votes
+    pats = {}
+    for side in ("positive", "negative"):
+        en = [w for w in LEXICON[side] if w.isascii()]
+        zh = [w for w in LEXICON[side] if not w.isascii()]
+        pats[f"{side}_en"] = r"\b" + _alternation(en) + r"\b"
+        pats[f"{side}_en_negated"] = (r"\b(?:" + "|".join(_NEGATIONS_EN) + ") " + _alternation(en)
+                                      + r"\b")
+        pats[f"{side}_zh"] = _alternation(zh)
+    pats["positive_zh_negated"] = "[" + "".join(_NEGATIONS_ZH) + "]" + _alternation(
+        [w for w in LEXICON["positive"] if not w.isascii()])
+    return pats
 
 
-_LEX = None
+_PATTERNS = _lexicon_patterns()
 
 
 def _lexicon_scores(texts) -> np.ndarray:
     """Per text: share of positive and of negative lexicon hits (0 and 0 without hits).
 
+    Counting is a handful of regular-expression counts over the whole column (pandas string
+    methods, Arrow-backed), not a loop over texts.
+
     Examples
     --------
-    >>> _lexicon_scores(["not good", "很满意", "rude and slow"]).round(2).tolist()
-    [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+    >>> _lexicon_scores(["not good", "很满意", "rude and slow", "不满意"]).round(2).tolist()
+    [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
     """
-    global _LEX
-    if _LEX is None:
-        _LEX = _lexicon_matrix()
-    en, zh, votes = _LEX
-    texts = list(texts)
-    # the character counter is the slow half: run it only on texts with Chinese characters
-    has_zh = np.flatnonzero([not t.isascii() for t in texts])
-    zh_counts = sparse.csr_matrix((len(texts), len(zh.vocabulary)))
-    if has_zh.size:
-        sub = zh.transform([texts[i] for i in has_zh]).tocoo()
-        zh_counts = sparse.csr_matrix((sub.data, (has_zh[sub.row], sub.col)), shape=zh_counts.shape)
-    counts = sparse.hstack([en.transform(texts), zh_counts], format="csr")
-    hits = np.clip(np.asarray(counts @ votes), 0, None)
+    t = pd.Series(list(texts), dtype="str").fillna("").str.lower().str.replace(
+        "n't", " not", regex=False)
+    c = {k: t.str.count(p).to_numpy(dtype=float) for k, p in _PATTERNS.items()}
+    # plain counts include the negated occurrences: move those to the other side
+    pos = (c["positive_en"] - c["positive_en_negated"] + c["negative_en_negated"]
+           + c["positive_zh"] - c["positive_zh_negated"])
+    neg = (c["negative_en"] - c["negative_en_negated"] + c["positive_en_negated"]
+           + c["negative_zh"] + c["positive_zh_negated"])
+    hits = np.clip(np.c_[pos, neg], 0, None)
     total = np.maximum(hits.sum(axis=1, keepdims=True), 1)
     return hits / total
 
@@ -183,24 +178,34 @@ class SentimentClassifier(BaseEstimator, ClassifierMixin):
                 if side in labels:
                     texts = texts + list(LEXICON[side])
                     labels = labels + [side] * len(LEXICON[side])
+        # identical (text, label) pairs are fitted once with their count as weight: feedback
+        # repeats itself ("Great service!"), and featurising each text once is the slow part
+        pairs = pd.DataFrame({"text": texts, "label": labels}).value_counts(sort=False).reset_index()
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
                                            sublinear_tf=True, min_df=1,
                                            max_features=self.max_features)
-        self.vectorizer_.fit(texts)
+        self.vectorizer_.fit(pairs["text"].unique())
         self.model_ = LogisticRegression(C=self.C, max_iter=2000)
-        self.model_.fit(self._features(texts), labels)
+        self.model_.fit(self._features(pairs["text"].tolist()), pairs["label"].to_numpy(),
+                        sample_weight=pairs["count"].to_numpy(float))
         self.classes_ = self.model_.classes_
         return self
+
+    def _unique_apply(self, X, method: str):
+        texts = self._texts(X)
+        codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+        out = getattr(self.model_, method)(self._features(list(uniques)))
+        return out[codes]
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order."""
         check_is_fitted(self, "model_")
-        return self.model_.predict_proba(self._features(self._texts(X)))
+        return self._unique_apply(X, "predict_proba")
 
     def predict(self, X) -> np.ndarray:
         """Predicted sentiment of each text."""
         check_is_fitted(self, "model_")
-        return self.model_.predict(self._features(self._texts(X)))
+        return self._unique_apply(X, "predict")
 
 
 def sentiment_corpus(data) -> pd.DataFrame:
