@@ -261,3 +261,32 @@ def test_values_with_line_breaks_and_quotes(tmp_path):
     assert s["comment"].tolist() == ["很好,\n下次再来", 'say "hi"']
     assert "out_of_range" in res.report.codes()  # NPS 11 blanked, logged
     assert s["nps"].isna().tolist() == [False, True]
+
+
+def test_encoding_sniffed_when_the_sample_cuts_a_character(tmp_path):
+    from crm_training.clients.reading import SAMPLE_BYTES, sniff_encoding
+
+    for enc in ("gbk", "utf-8"):
+        sample = ("a" + "门店" * SAMPLE_BYTES).encode(enc)[:SAMPLE_BYTES]
+        assert sniff_encoding(sample) == ("gb18030" if enc == "gbk" else "utf-8")
+    # a whole file larger than the sample, in GBK
+    p = tmp_path / "big.csv"
+    rows = "".join(f"A{i},C{i % 97},2024-01-05,{i}.5,门店\n" for i in range(60_000))
+    p.write_bytes(("订单编号,客户编号,下单时间,金额,渠道\n" + rows).encode("gbk"))
+    assert p.stat().st_size > SAMPLE_BYTES
+    res = load_client(p, progress=False)
+    assert res.ok and len(res.data.transactions) == 60_000
+    assert (res.data.transactions["channel"] == "store").all()
+
+
+def test_flat_mapping_applies_to_the_files_that_have_the_column(tmp_path):
+    (tmp_path / "customers.csv").write_text("会员卡号,姓名\nM1,张伟\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text("单据号,会员卡号,日期,金额\nA1,M1,2024-01-05,10\n",
+                                         encoding="utf-8")
+    res = load_client(tmp_path, mapping={"会员卡号": "customer_id", "单据号": "transaction_id"},
+                      progress=False)
+    assert res.ok, res.to_text()
+    assert res.data.transactions["customer_id"].tolist() == ["M1"]
+    assert res.data.customers["name"].tolist() == ["张伟"]
+    res = load_client(tmp_path, mapping={"卡号": "customer_id"}, progress=False)
+    assert "mapping_column_not_found" in res.report.codes()

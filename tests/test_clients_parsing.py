@@ -42,7 +42,9 @@ def test_integers_reject_fractions():
     ("2024年1月5日", "2024-01-05 00:00:00"), ("2024年1月5日 8:30", "2024-01-05 08:30:00"),
     ("05.01.2024", "2024-01-05 00:00:00"), ("2024-01-05T13:05:07", "2024-01-05 13:05:07"),
     ("20240105", "2024-01-05 00:00:00"), ("2024.01.05", "2024-01-05 00:00:00"),
-    ("5/1/2024 13:05", "2024-01-05 13:05:00"),
+    ("5/1/2024 13:05", "2024-01-05 13:05:00"), ("2024-01-05T13:05:00+08:00", "2024-01-05 13:05:00"),
+    ("2024-01-05 13:05:00Z", "2024-01-05 13:05:00"), ("2024-01-05T13:05:00.250-05:00",
+                                                     "2024-01-05 13:05:00.250000"),
 ])
 def test_dates_in_client_notation(text, iso):
     p = parse_datetime(pd.Series([text]))
@@ -67,6 +69,12 @@ def test_day_first_rule_and_its_warning():
     assert p.values.dt.month.tolist() == [5] and p.notes == []
     # dots are day-first by convention: no warning
     assert parse_datetime(pd.Series(["05.01.2024"])).notes == []
+
+
+def test_mixed_time_zones_keep_wall_clock_time():
+    p = parse_datetime(pd.Series(["2024-01-05T13:05:00+08:00", "2024-01-05T13:05:00+01:00",
+                                  "2024-01-05 10:00"]))
+    assert p.values.dt.hour.tolist() == [13, 13, 10] and not p.bad.any()
 
 
 def test_bad_dates_are_flagged():

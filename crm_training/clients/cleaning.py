@@ -128,18 +128,19 @@ def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
     todo &= df["amount"].notna().to_numpy()
     if not todo.any():
         return df
-    cents = (df["amount"].abs() * 100).round()
-    ret = pd.DataFrame({"row": np.flatnonzero(todo), "timestamp": df["timestamp"].to_numpy()[todo],
-                        "customer_id": df["customer_id"].to_numpy()[todo],
-                        "cents": cents.to_numpy()[todo]})
+    cents = (df["amount"].abs() * 100).round().fillna(-1).to_numpy(np.int64)
+    # integer codes for the customers: the as-of join then compares numbers, not strings
+    cust = pd.factorize(df["customer_id"])[0]
+    ts = df["timestamp"].to_numpy()
+    ret = pd.DataFrame({"row": np.flatnonzero(todo), "timestamp": ts[todo],
+                        "cust": cust[todo], "cents": cents[todo]})
     sale = ~is_ret & df["timestamp"].notna().to_numpy() & df["amount"].notna().to_numpy()
-    sales = pd.DataFrame({"timestamp": df["timestamp"].to_numpy()[sale],
-                          "customer_id": df["customer_id"].to_numpy()[sale],
-                          "cents": cents.to_numpy()[sale],
-                          "original": df["transaction_id"].to_numpy()[sale]})
+    sales = pd.DataFrame({"timestamp": ts[sale], "cust": cust[sale], "cents": cents[sale],
+                          "original_row": np.flatnonzero(sale)})
     m = pd.merge_asof(ret.sort_values("timestamp"), sales.sort_values("timestamp"),
-                      on="timestamp", by=["customer_id", "cents"], direction="backward")
-    m = m[m["original"].notna()]
+                      on="timestamp", by=["cust", "cents"], direction="backward")
+    m = m[m["original_row"].notna()]
+    m["original"] = df["transaction_id"].iloc[m["original_row"].to_numpy(np.int64)].to_numpy()
     col = df.columns.get_loc("original_transaction_id")
     df.iloc[m["row"].to_numpy(), col] = m["original"].to_numpy()
     log.add(file, "transactions", "linked", len(m),

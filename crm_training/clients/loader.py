@@ -51,6 +51,7 @@ class SourceInfo:
     ignored: list = field(default_factory=list)
     file_path: str = field(default="", repr=False)
     used: bool = False
+    columns_found: list = field(default_factory=list, repr=False)
 
     def describe(self) -> str:
         if not self.kind:
@@ -240,6 +241,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     today = pd.Timestamp.now() if today is None else pd.Timestamp(today)
     report, log = ValidationReport(), CleaningLog()
     sources, parsed = [], []
+    loose_found = set()
     for path, tname in _resolve(source, m["files"], table):
         info = SourceInfo(path.name, None, file_path=str(path))
         sources.append(info)
@@ -251,6 +253,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         info.kind, info.encoding, info.delimiter = raw.kind, raw.encoding, raw.delimiter
         info.header_line = raw.header_line
         cols = list(raw.frame.columns)
+        info.columns_found = [str(c) for c in cols]
         if tname == "?single":
             guess = mp.guess_table(path.name, cols, default="transactions")
             ok_guess = all(c in mp.guess_columns(cols, guess).values()
@@ -264,8 +267,11 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                            "or add it under 'files:' in the mapping); the file was skipped")
                 continue
         info.table = tname
-        explicit = {**m["columns"].get("*", {}), **m["columns"].get(tname, {})}
-        explicit = {k: v for k, v in explicit.items() if v in TABLES[tname].names}
+        # entries for every file apply where the column exists; entries for a table must match
+        loose = {k: v for k, v in m["columns"].get("*", {}).items()
+                 if k in cols and v in TABLES[tname].names}
+        loose_found.update(k for k in m["columns"].get("*", {}) if k in cols)
+        explicit = {**loose, **m["columns"].get(tname, {})}
         pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
         del raw
         if pt is None:
@@ -274,6 +280,12 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         info.used = True
         parsed.append(pt)
 
+    for k in m["columns"].get("*", {}):
+        if k not in loose_found and any(s.kind for s in sources):
+            report.add("mapping_column_not_found", "error", "mapping",
+                       f"the mapping names column {k!r}, which no file has; found: "
+                       + "; ".join(f"{s.file}: {', '.join(map(str, s.columns_found))}"
+                                   for s in sources if s.kind))
     cleaned: dict[str, list] = {}
     customer_ids = None
     for pt in sorted(parsed, key=lambda p: p.table != "customers"):  # customers first

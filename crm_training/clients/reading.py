@@ -20,6 +20,7 @@ Examples
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -103,13 +104,13 @@ def sniff_encoding(sample: bytes, name: str = "file") -> str:
     if b"\x00" in sample:
         raise not_text
     for enc in ("utf-8", "gb18030"):
+        # an incremental decoder keeps a multi-byte character cut by the end of the sample
+        # pending instead of failing on it
+        decoder = codecs.getincrementaldecoder(enc)()
         try:
-            text = sample.decode(enc)
-        except UnicodeDecodeError as e:
-            # a multi-byte character cut by the end of the sample is not an error
-            if e.reason != "unexpected end of data" or len(sample) < SAMPLE_BYTES:
-                continue
-            text = sample[:e.start].decode(enc)
+            text = decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
+        except UnicodeDecodeError:
+            continue
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
         if controls > max(2, len(text) // 100):
             raise not_text

@@ -214,10 +214,11 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     return ParsedTable(name, table, rawm, typed, colmap, ignored)
 
 
-def rule_schema(table: str, columns, customer_ids=None, today=None):
+def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
     """The pandera schema of the rules of one table (only for the columns present).
 
-    Check names are the issue codes of :data:`RULES`.
+    Check names are the issue codes of :data:`RULES`. ``cache`` (a dict the caller clears
+    after validating) shares the duplicate-row mask between checks.
     """
     import pandera.pandas as pa
 
@@ -241,14 +242,24 @@ def rule_schema(table: str, columns, customer_ids=None, today=None):
             col("customer_id", pa.Check(lambda s: s.isna() | s.isin(known),
                                         name="orphan_customer", ignore_na=False))
     data_cols = list(columns)
-    frame_checks.append(pa.Check(lambda d: ~d.duplicated(keep="first"), name="duplicate_row"))
+    # the duplicate masks are computed once per frame (hashing millions of rows is the
+    # costliest rule) and shared by the two duplicate checks
+    cache = {} if cache is None else cache
+
+    def dup_rows(d):
+        # keyed by id, never holding the frame: pandera keeps the schema alive with the frame
+        if cache.get("id") != id(d):
+            cache["id"], cache["rows"] = id(d), d.duplicated(keep="first")
+        return cache["rows"]
+
+    frame_checks.append(pa.Check(lambda d: ~dup_rows(d), name="duplicate_row"))
     row_key = ROW_KEYS.get(table, [key])
     if set(row_key) <= present:
         dup_code = ("duplicate_customer" if key == "customer_id" else
                     "duplicate_assignment" if len(row_key) > 1 else "duplicate_id")
         frame_checks.append(pa.Check(
             lambda d: ~(d[row_key].notna().all(axis=1) & d.duplicated(row_key, keep="first")
-                        & ~d.duplicated(keep="first")), name=dup_code))
+                        & ~dup_rows(d)), name=dup_code))
     if today is not None:
         for c in t.columns:
             if c.dtype.startswith("datetime") and c.name in present:
@@ -290,12 +301,15 @@ def check_rules(pt: ParsedTable, report: ValidationReport, customer_ids=None,
     import pandera.pandas as pa
 
     typed = pt.typed
-    schema = rule_schema(pt.table, typed.columns, customer_ids, today)
+    cache = {}
+    schema = rule_schema(pt.table, typed.columns, customer_ids, today, cache)
     try:
         schema.validate(typed, lazy=True, inplace=True)
         return
     except pa.errors.SchemaErrors as e:
         fc = e.failure_cases
+    finally:
+        cache.clear()
     fc = fc[fc["check"].isin(list(_RULE_TEXT))]
     key = TABLES[pt.table].key
     frame_level = fc["check"].isin(_FRAME_RULES)
