@@ -327,6 +327,7 @@ def test_gamma_gamma_rejects_infinite_mean():
                                                 "monetary_value": [3.0]}))
 
 
+@pytest.mark.filterwarnings("ignore:.*ran to its bound")
 def test_one_customer_fits_with_a_warning():
     with pytest.warns(RuntimeWarning, match="only 1 customer"):
         model = BetaGeoModel().fit(one(3, 20.0, 30.0))

@@ -113,8 +113,8 @@ class _Log:
             ret_rows = np.flatnonzero(is_ret)
             buy_rows = np.flatnonzero(~is_ret)
             orders = pd.Index(transactions[transaction_id_col].iloc[buy_rows])
-            first_of_id = ~orders.duplicated()
-            if not first_of_id.all():  # duplicate order ids: link to the first such row
+            if not orders.is_unique:  # duplicate order ids: link to the first such row
+                first_of_id = ~orders.duplicated()
                 orders, buy_rows = orders[first_of_id], buy_rows[first_of_id]
             pos = orders.get_indexer(transactions[original_id_col].iloc[ret_rows])
             self.orig_row = np.full(len(is_ret), -1, dtype=np.int64)
