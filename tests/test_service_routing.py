@@ -91,6 +91,20 @@ def test_bad_input():
         evaluate_routing(pd.DataFrame({"text": ["a"], "category": ["x"], "priority": ["low"]}))
 
 
+def test_features_equal_tfidf_vectorizer():
+    """Counting n-grams once per distinct text gives exactly sklearn's TfidfVectorizer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    t = crm_training.generate("retail", 400, seed=2, locale="zh_CN").tickets
+    clf = TicketClassifier(min_df=2).fit(t["text"], t["category"])
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+    expected = ref.fit_transform(t["text"].tolist())
+    got = clf.tfidf_.transform(clf.counter_.transform(t["text"].tolist())[:, clf.features_])
+    assert abs(expected - got).max() < 1e-12
+    assert list(ref.get_feature_names_out()) == list(
+        clf.counter_.get_feature_names_out()[clf.features_])
+
+
 def test_classification_report_frame_by_hand():
     r = classification_report_frame(["a", "b", "b", "c"], ["a", "b", "c", "c"], labels=["a", "b", "c"])
     assert r["accuracy"] == 0.75

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import accuracy_score, confusion_matrix
 from sklearn.model_selection import train_test_split
@@ -60,7 +60,10 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    vectorizer_, model_ : the fitted TF-IDF and logistic regression.
+    counter_, features_, tfidf_ : n-gram counter, kept n-gram columns and TF-IDF weights (the
+        same as a ``TfidfVectorizer``, but n-grams are extracted once per distinct text, which
+        makes repeated texts nearly free; extraction is the slow, pure-Python step).
+    model_ : the fitted logistic regression.
     classes_ : the labels.
 
     Examples
@@ -87,10 +90,22 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
         if len(np.unique(y)) < 2:
             raise ValueError("y needs at least two different labels to learn a classifier")
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range,
-                                           min_df=self.min_df, max_features=self.max_features,
-                                           sublinear_tf=True)
-        features = self.vectorizer_.fit_transform(texts)
+        codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+        self.counter_ = CountVectorizer(analyzer="char_wb", ngram_range=self.ngram_range)
+        counts = self.counter_.fit_transform(list(uniques))[codes]
+        # min_df and max_features as TfidfVectorizer applies them, counted on all rows (ties at
+        # the max_features cut may be broken differently)
+        df = np.asarray((counts > 0).sum(axis=0)).ravel()
+        keep = np.flatnonzero(df >= self.min_df)
+        if self.max_features is not None and keep.size > self.max_features:
+            total = np.asarray(counts.sum(axis=0)).ravel()[keep]
+            keep = np.sort(keep[np.argsort(-total, kind="stable")[: self.max_features]])
+        if keep.size == 0:
+            raise ValueError("no character n-gram is frequent enough; lower min_df")
+        self.features_ = keep
+        counts = counts[:, keep]
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        features = self.tfidf_.transform(counts)
         self.model_ = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=100, tol=1e-4,
                                     class_weight=self.class_weight,
                                     random_state=self.random_state)
@@ -98,24 +113,27 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = self.model_.classes_
         return self
 
-    def _features(self, X):
+    def _distinct(self, X):
+        """TF-IDF rows of the distinct texts, and each text's row among them."""
         check_is_fitted(self, "model_")
-        return self.vectorizer_.transform(_texts(X))
+        codes, uniques = pd.factorize(pd.Series(_texts(X), dtype=object))
+        counts = self.counter_.transform(list(uniques))[:, self.features_]
+        return self.tfidf_.transform(counts), codes
 
     def predict(self, X) -> np.ndarray:
         """Most likely label of each text."""
-        features = self._features(X)
-        return self.model_.predict(features)
+        features, codes = self._distinct(X)
+        return self.model_.predict(features)[codes]
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each label (columns in the order of ``classes_``)."""
-        features = self._features(X)
-        return self.model_.predict_proba(features)
+        features, codes = self._distinct(X)
+        return self.model_.predict_proba(features)[codes]
 
     def top_features(self, n: int = 10) -> pd.DataFrame:
         """The n-grams that weigh most for each label (to read what the model learned)."""
         check_is_fitted(self, "model_")
-        names = self.vectorizer_.get_feature_names_out()
+        names = self.counter_.get_feature_names_out()[self.features_]
         coef = self.model_.coef_
         if coef.shape[0] == 1:  # binary: one row of weights for the second class
             coef = np.vstack([-coef[0], coef[0]])
