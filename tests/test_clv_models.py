@@ -8,6 +8,7 @@ from scipy.special import gammaln, hyp2f1
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+import clv_data
 from clv_data import cdnow_summary, cdnow_with_spend
 from crm_training.clv import (BetaGeoModel, GammaGammaModel, ParetoNBDModel, simulate_bg_nbd,
                               simulate_gamma_gamma, simulate_pareto_nbd)
@@ -75,6 +76,13 @@ def test_cdnow_predictions_add_up_to_the_cohort(bg_cdnow, pareto_cdnow, cdnow):
     pn = pareto_cdnow.expected_purchases(cdnow, 39).sum()
     assert 1500 < bg < 1900 and 1500 < pn < 1900
     assert abs(bg - pn) / bg < 0.05
+
+
+def test_missing_wheel_fails_loudly_with_the_command(monkeypatch, tmp_path):
+    # CI must never skip the CDNOW tests silently: a wrong path fails and says how to get it.
+    monkeypatch.setenv(clv_data.ENV, str(tmp_path / "nowhere.whl"))
+    with pytest.raises(pytest.fail.Exception, match="pip download --no-deps lifetimes==0.11.3"):
+        clv_data.lifetimes_wheel.__wrapped__()
 
 
 # -- exact formulas ---------------------------------------------------------------------------

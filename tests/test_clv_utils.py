@@ -47,6 +47,13 @@ def test_week_and_month_periods():
     assert (monthly["frequency"], monthly["recency"], monthly["T"]) == (2, 3.0, 5.0)
 
 
+def test_hour_periods():
+    hourly = rfm_summary(FIVE, time_unit="h", observation_period_end="2024-01-09 00:00")
+    a = hourly.set_index("customer_id").loc["a"]
+    # 09:00 and 18:30 on 1 January are different hours: 3 repeat purchases.
+    assert (a["frequency"], a["recency"], a["T"]) == (3, 7 * 24 + 11, 7 * 24 + 15)
+
+
 def reference_rfm(log, end, returns="net"):
     """Plain per-customer loop over days, written independently of the vectorised code."""
     end_day = pd.Timestamp(end).floor("D")
