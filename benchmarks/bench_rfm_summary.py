@@ -96,7 +96,8 @@ def check_equal(a: pd.DataFrame, b: pd.DataFrame, label: str) -> None:
     a = a.sort_values("customer_id").reset_index(drop=True)
     b = b.sort_values("customer_id").reset_index(drop=True)
     assert len(a) == len(b), f"{label}: {len(a)} vs {len(b)} customers"
-    assert (a["customer_id"].astype(str).to_numpy() == b["customer_id"].astype(str).to_numpy()).all()
+    ids_a, ids_b = (d["customer_id"].astype(str).to_numpy() for d in (a, b))
+    assert (ids_a == ids_b).all(), f"{label}: customer ids differ"
     for col in ("frequency", "recency", "T"):
         assert np.array_equal(a[col].to_numpy(float), b[col].to_numpy(float)), f"{label}: {col}"
     assert np.allclose(a["monetary_value"], b["monetary_value"], rtol=1e-9, atol=1e-9), label

@@ -65,7 +65,8 @@ def check_rfm(data: pd.DataFrame, monetary: bool = False, name: str = "data",
         raise ValueError(f"{name}: recency is larger than T for {int(np.sum(t > T))} customer(s); "
                          "the last purchase cannot be after the end of observation")
     if np.any((x > 0) & (t == 0)):
-        raise ValueError(f"{name}: {int(np.sum((x > 0) & (t == 0)))} customer(s) have frequency > 0 "
+        n_bad = int(np.sum((x > 0) & (t == 0)))
+        raise ValueError(f"{name}: {n_bad} customer(s) have frequency > 0 "
                          "but recency 0; repeat purchases must come after the first purchase")
     if np.any((x == 0) & (t > 0)):
         raise ValueError(f"{name}: {int(np.sum((x == 0) & (t > 0)))} customer(s) have frequency 0 "

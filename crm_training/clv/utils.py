@@ -19,8 +19,9 @@ A return without that link goes to the customer's latest purchase period on or b
 purchase period refunded in full (net value 0 or less) no longer counts as a purchase: nothing was
 kept, and a spend of 0 has no place in the Gamma-Gamma model (the kit's generator returns whole
 orders; counted as zero-value purchases they pull its p from 4 to about 1.3). A customer with no
-kept purchase is left out. ``returns="exclude"`` drops return rows altogether (gross values). All of it is vectorised: one sort of a packed
-(customer, period) integer key instead of a groupby over strings.
+kept purchase is left out. ``returns="exclude"`` drops return rows altogether (gross values).
+All of it is vectorised: one sort of a packed (customer, period) integer key instead of a
+groupby over strings.
 """
 from __future__ import annotations
 
