@@ -269,7 +269,8 @@ def _experiment(data, experiment_id: str) -> pd.DataFrame:
     return sel
 
 
-def campaign_conversion(data, experiment_id: str = "campaign_ab", window_days: int = 30) -> pd.DataFrame:
+def campaign_conversion(data, experiment_id: str = "campaign_ab",
+                        window_days: int = 30) -> pd.DataFrame:
     """Per assigned customer: group and whether they ordered within ``window_days`` of the start.
 
     The window runs from the start date through day ``window_days`` (inclusive, so a response

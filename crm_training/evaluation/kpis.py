@@ -87,14 +87,17 @@ def kpi_table(data, start, end, customer_ids=None) -> pd.Series:
     if ids is not None:
         tx = tx.loc[tx["customer_id"].isin(ids)]
     upto = tx.loc[tx["timestamp"] < end]
-    cust = data.customers if ids is None else data.customers.loc[data.customers["customer_id"].isin(ids)]
+    cust = data.customers
+    if ids is not None:
+        cust = cust.loc[cust["customer_id"].isin(ids)]
     n_signed = int((cust["signup_date"] < end).sum())
     profit = float((upto["amount"] - upto["cost"]).sum())
     out["clv_historic"] = profit / n_signed if n_signed else np.nan
 
     orders = tx.loc[~tx["is_return"].astype(bool)]
     now = orders.loc[(orders["timestamp"] >= start) & (orders["timestamp"] < end)]
-    before = orders.loc[(orders["timestamp"] >= start - (end - start)) & (orders["timestamp"] < start)]
+    t = orders["timestamp"]
+    before = orders.loc[(t >= start - (end - start)) & (t < start)]
     prev_buyers = pd.unique(before["customer_id"])
     counts = now["customer_id"].value_counts()
     out["retention"] = float(pd.Index(prev_buyers).isin(counts.index).mean()) \
@@ -110,7 +113,8 @@ def kpi_table(data, start, end, customer_ids=None) -> pd.Series:
     else:
         out["conversion"] = np.nan
     i = _within(data.interactions, "timestamp", start, end, ids)
-    out["complaint_rate"] = float((i["type"].astype(str) == "complaint").mean()) if len(i) else np.nan
+    complaints = i["type"].astype(str) == "complaint"
+    out["complaint_rate"] = float(complaints.mean()) if len(i) else np.nan
     k = _within(data.tickets, "created_at", start, end, ids)
     hours = (k["resolved_at"] - k["created_at"]) / pd.Timedelta(hours=1)
     out["resolution_time_h"] = float(hours.median()) if hours.notna().any() else np.nan

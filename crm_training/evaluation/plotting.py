@@ -31,7 +31,7 @@ def plot_kpi_comparison(table: pd.DataFrame, labels=("before", "after")):
     """
     fig, (ax,) = _fig(figsize=(7, 0.45 * len(table) + 1.5))
     rel = table["relative_change"].astype(float).fillna(0) * 100
-    colours = ["C2" if v is True or v == True else "C3" if v is False or v == False else "C7"  # noqa: E712
+    colours = ["C7" if v is None or pd.isna(v) else "C2" if bool(v) else "C3"
                for v in table["improved"]]
     ax.barh([str(i) for i in table.index], rel, color=colours)
     ax.axvline(0, color="black", lw=0.8)

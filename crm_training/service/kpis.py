@@ -168,7 +168,8 @@ def backlog(tickets: pd.DataFrame, freq: str = "D", start=None, end=None) -> pd.
     --------
     >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 10:00",
     ...                                                 "2024-01-02 09:00"]),
-    ...                   "resolved_at": pd.to_datetime(["2024-01-01 11:00", None, "2024-01-03 08:00"])})
+    ...                   "resolved_at": pd.to_datetime(["2024-01-01 11:00", None,
+    ...                                                  "2024-01-03 08:00"])})
     >>> backlog(t)["open"].tolist()
     [1, 2, 1]
     """

@@ -129,7 +129,8 @@ def plot_deflection(table: pd.DataFrame):
     return fig
 
 
-def plot_confusion(confusion: pd.DataFrame, normalise: bool = True, title: str = "Confusion matrix"):
+def plot_confusion(confusion: pd.DataFrame, normalise: bool = True,
+                   title: str = "Confusion matrix"):
     """Heat map of a confusion matrix (rows true, columns predicted), as shares of each row.
 
     Examples
@@ -143,7 +144,9 @@ def plot_confusion(confusion: pd.DataFrame, normalise: bool = True, title: str =
     import seaborn as sns
 
     fig, (ax,) = _fig(figsize=(5.5, 4.5))
-    data = confusion.div(confusion.sum(axis=1).replace(0, np.nan), axis=0) if normalise else confusion
+    data = confusion
+    if normalise:
+        data = confusion.div(confusion.sum(axis=1).replace(0, np.nan), axis=0)
     sns.heatmap(data, annot=True, fmt=".2f" if normalise else "d", cmap="Blues", ax=ax, cbar=False)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")

@@ -68,8 +68,9 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
 
     Examples
     --------
-    >>> clf = TicketClassifier(ngram_range=(1, 2)).fit(["退款没到账", "退款太慢", "密码打不开", "无法登录账户"],
-    ...                                              ["refund", "refund", "account", "account"])
+    >>> clf = TicketClassifier(ngram_range=(1, 2))
+    >>> clf = clf.fit(["退款没到账", "退款太慢", "密码打不开", "无法登录账户"],
+    ...               ["refund", "refund", "account", "account"])
     >>> clf.predict(["我的退款呢"]).tolist()
     ['refund']
     """
@@ -137,7 +138,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         coef = self.model_.coef_
         if coef.shape[0] == 1:  # binary: one row of weights for the second class
             coef = np.vstack([-coef[0], coef[0]])
-        rows = {label: names[np.argsort(coef[i])[::-1][:n]] for i, label in enumerate(self.classes_)}
+        rows = {label: names[np.argsort(coef[i])[::-1][:n]]
+                for i, label in enumerate(self.classes_)}
         return pd.DataFrame(rows)
 
 
