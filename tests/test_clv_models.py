@@ -115,6 +115,27 @@ def test_large_data_take_the_warm_start_path_to_the_same_estimates():
         assert model.params_[k] == pytest.approx(v, rel=1e-5)
 
 
+@pytest.mark.parametrize("kind", ["bg", "pareto", "gg"])
+def test_warm_start_path_of_every_model(kind, monkeypatch):
+    # Force the large-data path (sample fit, then the full data) on small data: same estimates.
+    T = np.random.default_rng(6).uniform(30, 90, 4000)
+    if kind == "bg":
+        model, data = BetaGeoModel(), simulate_bg_nbd(4000, T, 0.8, 6.0, 1.3, 2.5, seed=6)
+    elif kind == "pareto":
+        model, data = ParetoNBDModel(), simulate_pareto_nbd(4000, T, 0.8, 6.0, 0.9, 20.0, seed=6)
+    else:
+        x = np.random.default_rng(6).integers(1, 8, 4000)
+        data = pd.DataFrame({"customer_id": np.arange(4000), "frequency": x,
+                             "monetary_value": simulate_gamma_gamma(x, 6.0, 4.0, 15.0, seed=6)})
+        model = GammaGammaModel()
+    plain = clone(model).fit(data).params_
+    monkeypatch.setattr("crm_training.clv.base._WARM_START_ROWS", 1000)
+    warm = model.fit(data).params_
+    rel = 1e-3 if kind == "pareto" else 1e-4  # Pareto/NBD: finite-difference gradient
+    for k, v in plain.items():
+        assert warm[k] == pytest.approx(v, rel=rel), k
+
+
 def test_gamma_gamma_gradient_is_exact():
     model = GammaGammaModel()
     rows = model._rows(model._check(cdnow_with_spend()))

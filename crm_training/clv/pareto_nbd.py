@@ -52,6 +52,12 @@ def _pair_index(i, j, n_j):
     return uniq // n_j, uniq % n_j, inverse
 
 
+def _with_pairs(rows):
+    rows.pairs_xt = _pair_index(rows.ix, rows.it, len(rows.ut))
+    rows.pairs_xT = _pair_index(rows.ix, rows.iT, len(rows.uT))
+    return rows
+
+
 def _pareto_nbd_negloglik(theta, rows) -> float:
     r, alpha, s, beta = np.exp(theta)
     x, T, w = rows.x, rows.T, rows.weight
@@ -103,10 +109,10 @@ class ParetoNBDModel(CLVModel):
         return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
 
     def _rows(self, cols):
-        rows = super()._rows(cols)
-        rows.pairs_xt = _pair_index(rows.ix, rows.it, len(rows.ut))
-        rows.pairs_xT = _pair_index(rows.ix, rows.iT, len(rows.uT))
-        return rows
+        return _with_pairs(super()._rows(cols))
+
+    def _subset(self, rows, keep, scale):
+        return _with_pairs(super()._subset(rows, keep, scale))
 
     def _negloglik(self, theta, rows):
         return _pareto_nbd_negloglik(theta, rows)
