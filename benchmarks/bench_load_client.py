@@ -12,7 +12,8 @@ temporary folder, then measures in separate processes, one after the other:
    flags, no validation, no cleaning).
 
 Each process reports its wall time and its own peak memory (max RSS, from the operating
-system), so the two figures do not disturb each other. Target: (1) under 8 GiB of memory for 10 million rows.
+system), so the two figures do not disturb each other. Target: (1) under 8 GiB of memory for
+10 million rows.
 
 Run: ``python benchmarks/bench_load_client.py [--rows 10000000] [--encoding utf-8] [--keep DIR]``
 """

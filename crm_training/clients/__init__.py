@@ -7,6 +7,23 @@ exactly what is wrong, listing every problem at once; :func:`anonymise` removes 
 before anything is written or shared. The client's files are never written to. Used in the
 workshop notebook and by ``crm-training validate``.
 
+The result of :func:`load_client` is a :class:`ClientLoad`:
+
+* ``data`` - the :class:`crm_training.CRMData` (``meta["source"] == "client"``, ``meta["files"]``
+  says which file went to which table); raises :class:`ClientDataError` if nothing usable;
+* ``report`` - the :class:`ValidationReport`: every problem at once, each an :class:`Issue` with
+  a code, a severity (``error`` blocks: the export must be fixed or the loss accepted;
+  ``warning`` informs: the kit handled it), a count and up to five example rows with their line
+  numbers in the source file;
+* ``cleaning`` - the :class:`CleaningLog`: every row dropped, changed, added or linked, counted,
+  with its reason (nothing is changed silently);
+* ``sources`` - how each file was read (encoding, delimiter, header line) and mapped;
+* ``ok`` - True when no error blocks; ``to_text()``, ``to_markdown()``, ``to_html()`` render the
+  whole check; ``save(folder, anonymise=...)`` writes data and reports to a new folder.
+
+Problems of the data are reported, never raised: only an unusable call (a missing path, a bad
+mapping) raises :class:`ClientDataError`, always with a one-line message.
+
 Examples
 --------
 >>> import tempfile, pathlib

@@ -27,8 +27,8 @@ from ..schema import TABLES
 from .report import CleaningLog, ValidationReport
 from .validation import RULES, ParsedTable, issue_rows
 
-_DROP_ORDER = ("blank_rows", "bad_required_value", "blank_required_value", "blank_id", "blank_customer_id",
-               "duplicate_row", "duplicate_customer", "duplicate_assignment")
+_DROP_ORDER = ("blank_rows", "bad_required_value", "blank_required_value", "blank_id",
+               "blank_customer_id", "duplicate_row", "duplicate_customer", "duplicate_assignment")
 _REASONS = {
     "blank_rows": "empty row",
     "bad_required_value": "a required value could not be read",

@@ -1,4 +1,4 @@
-"""Map a client's column names (English or Chinese) onto the data model, and guess each file's table.
+"""Map a client's column names (English or Chinese) onto the data model; guess each file's table.
 
 The synonym table starts from the data model's own labels (``label_en`` / ``label_zh`` of
 :data:`crm_training.schema.TABLES`) and adds the names that client systems commonly use

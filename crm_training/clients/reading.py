@@ -118,10 +118,6 @@ def sniff_encoding(sample: bytes, name: str = "file") -> str:
     raise not_text
 
 
-def _lines(text: str, n: int) -> list[str]:
-    return text.splitlines()[:n]
-
-
 def sniff_delimiter(lines: list[str]) -> tuple[str, int]:
     """Pick the delimiter and the header line (0-based) from the first lines of a file.
 

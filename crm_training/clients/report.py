@@ -201,7 +201,8 @@ class CleaningLog:
         lines = [f"## Cleaning log ({len(self.steps)} steps)", ""]
         if not self.steps:
             return "\n".join(lines + ["Nothing was changed.", ""])
-        lines += ["| action | rows | table | column | reason | file |", "|---|---:|---|---|---|---|"]
+        lines += ["| action | rows | table | column | reason | file |",
+                  "|---|---:|---|---|---|---|"]
         lines += [f"| {s.action} | {s.count:,} | {s.table} | {_md(s.column)} | {_md(s.reason)} | "
                   f"{_md(s.file)} |" for s in self.steps]
         return "\n".join(lines + [""])
