@@ -195,6 +195,12 @@ def test_custom_column_names_and_string_dates():
     assert out["frequency"].tolist() == [2, 0] and "customer_id" in out
 
 
+def test_time_zones_keep_local_days():
+    local = FIVE.assign(timestamp=FIVE["timestamp"].dt.tz_localize("Asia/Shanghai"))
+    pd.testing.assert_frame_equal(rfm_summary(local, observation_period_end="2024-01-10"),
+                                  rfm_summary(FIVE, observation_period_end="2024-01-10"))
+
+
 @pytest.mark.filterwarnings("ignore:Could not infer format")
 def test_clear_errors_on_bad_logs():
     with pytest.raises(ValueError, match=r"missing column\(s\) \['amount'\]"):

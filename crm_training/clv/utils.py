@@ -58,7 +58,7 @@ def _timestamps(df: pd.DataFrame, col: str) -> np.ndarray:
         except (ValueError, TypeError) as exc:
             raise ValueError(f"column {col!r} cannot be read as dates: {exc}") from exc
     if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_convert(None)
+        s = s.dt.tz_localize(None)  # local wall time: purchase days are the customer's days
     if s.isna().any():
         raise ValueError(f"column {col!r} has {int(s.isna().sum())} missing timestamp(s)")
     return s.to_numpy(dtype="datetime64[ns]").view(np.int64)
