@@ -128,46 +128,68 @@ def journeys(data, max_steps: int = 4, window_days: float = 30, include_web: boo
         raise ValueError(f"max_steps must be at least 1, not {max_steps}")
     inter = data.interactions
     _require(inter, ["customer_id", "timestamp", "channel"], "interactions")
-    parts = [pd.DataFrame({"customer_id": inter["customer_id"].astype("str"),
-                           "timestamp": inter["timestamp"],
-                           "touch": inter["channel"].astype("str")})]
-    if include_web and len(data.web_events):
-        w = data.web_events
-        first = w.drop_duplicates("session_id")
-        parts.append(pd.DataFrame({"customer_id": first["customer_id"].astype("str"),
-                                   "timestamp": first["timestamp"], "touch": "web"}))
-    ev = pd.concat(parts, ignore_index=True).dropna()
-    if len(ev) == 0:
-        raise ValueError("journeys: no interactions or web sessions to build paths from")
-    ev = ev.sort_values(["customer_id", "timestamp"], kind="stable", ignore_index=True)
-    cust, touch = ev["customer_id"].to_numpy(), ev["touch"].to_numpy()
-    new_cust = np.r_[True, cust[1:] != cust[:-1]]
-    keep = new_cust | np.r_[True, touch[1:] != touch[:-1]]  # merge repeats in a row
-    ev = ev[keep].reset_index(drop=True)
-    ev["k"] = ev.groupby("customer_id", sort=False).cumcount()
-    ev = ev[ev["k"] < max_steps]
-    wide = ev.pivot(index="customer_id", columns="k", values="touch")
-    path = wide[0].astype("str")
-    for k in range(1, wide.shape[1]):
-        nxt = wide[k]
-        path = path.where(nxt.isna(), path + " > " + nxt.fillna(""))
-    last = ev.groupby("customer_id", sort=False)["timestamp"].max()
     tx = data.transactions
     _require(tx, ["customer_id", "timestamp"], "transactions")
+    ids = [inter["customer_id"]]
+    times = [inter["timestamp"].to_numpy("datetime64[ns]")]
+    touch = [inter["channel"].astype("str")]
+    if include_web and len(data.web_events):
+        first = data.web_events.drop_duplicates("session_id")
+        ids.append(first["customer_id"])
+        times.append(first["timestamp"].to_numpy("datetime64[ns]"))
+        touch.append(pd.Series("web", index=first.index))
+    # integer codes for customers and touchpoints: sorting and grouping on numbers, not strings
+    cust_codes, cust_names = pd.factorize(pd.concat(ids + [tx["customer_id"]], ignore_index=True))
+    n_ev = sum(len(i) for i in ids)
+    cust = cust_codes[:n_ev]
+    t = np.concatenate(times).astype("int64")
+    tcode, tnames = pd.factorize(pd.concat(touch, ignore_index=True))
+    ok = (cust >= 0) & (tcode >= 0) & (t != np.iinfo(np.int64).min)
+    cust, t, tcode = cust[ok], t[ok], tcode[ok]
+    if cust.size == 0:
+        raise ValueError("journeys: no interactions or web sessions to build paths from")
+    order = np.lexsort((t, cust))
+    cust, t, tcode = cust[order], t[order], tcode[order]
+    new_cust = np.r_[True, cust[1:] != cust[:-1]]
+    keep = new_cust | np.r_[True, tcode[1:] != tcode[:-1]]  # merge repeats in a row
+    cust, t, tcode, new_cust = cust[keep], t[keep], tcode[keep], new_cust[keep]
+    start = np.flatnonzero(new_cust)
+    rank = np.arange(cust.size) - np.repeat(start, np.diff(np.r_[start, cust.size]))
+    keep = rank < max_steps
+    cust, t, tcode, rank = cust[keep], t[keep], tcode[keep], rank[keep]
+    # a path as one integer: digits in base (touchpoints + 1), 0 = no step
+    base = len(tnames) + 1
+    first_row = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
+    owners = cust[first_row]
+    seg = np.repeat(np.arange(first_row.size), np.diff(np.r_[first_row, cust.size]))
+    path_id = np.zeros(first_row.size, np.int64)
+    np.add.at(path_id, seg, (tcode + 1) * base ** (max_steps - 1 - rank))
+    steps = np.bincount(seg, minlength=first_row.size)
+    last_t = t[np.r_[first_row[1:], cust.size] - 1]
+    # converted: a purchase within window_days after the journey's last step
     if "is_return" in tx.columns:
-        tx = tx[~tx["is_return"].fillna(False).astype(bool)]
-    buys = pd.DataFrame({"customer_id": tx["customer_id"].astype("str"),
-                         "buy": tx["timestamp"]}).dropna().sort_values("buy", kind="stable")
-    left = pd.DataFrame({"customer_id": last.index.astype("str"), "ts": last.to_numpy()})
-    left = left.sort_values("ts", kind="stable")
-    hit = pd.merge_asof(left, buys, left_on="ts", right_on="buy", by="customer_id",
-                        direction="forward", allow_exact_matches=False,
-                        tolerance=pd.Timedelta(days=window_days))
-    conv = pd.Series(hit["buy"].notna().to_numpy(), index=hit["customer_id"].to_numpy())
-    table = pd.DataFrame({"path": path, "steps": wide.notna().sum(axis=1),
-                          "converted": conv.reindex(path.index).to_numpy()})
-    out = table.groupby(["path", "steps"]).agg(customers=("converted", "size"),
-                                               converted=("converted", "sum")).reset_index()
+        buy = ~tx["is_return"].fillna(False).astype(bool).to_numpy()
+    else:
+        buy = np.ones(len(tx), bool)
+    b_cust = cust_codes[n_ev:][buy]
+    b_t = tx["timestamp"].to_numpy("datetime64[ns]").astype("int64")[buy]
+    # one sorted key per purchase: customer * span + seconds since the earliest time seen
+    t0 = min(t.min(), b_t.min()) if b_t.size else t.min()
+    span = np.int64(2) ** 62 // max(len(cust_names), 1)
+    b_key = np.sort(b_cust.astype(np.int64) * span + (b_t - t0) // 10**9)
+    lo = owners.astype(np.int64) * span + (last_t - t0) // 10**9
+    window = np.int64(window_days * 86_400)
+    # first purchase strictly after the last step, then within the window
+    i = np.searchsorted(b_key, lo, side="right")
+    nxt = b_key[np.minimum(i, max(b_key.size - 1, 0))] if b_key.size else np.zeros_like(lo)
+    converted = (i < b_key.size) & (nxt - lo <= window) & (nxt // span == owners) if b_key.size \
+        else np.zeros(lo.size, bool)
+    table = pd.DataFrame({"path_id": path_id, "steps": steps, "converted": converted})
+    out = table.groupby(["path_id", "steps"]).agg(customers=("converted", "size"),
+                                                  converted=("converted", "sum")).reset_index()
+    digits = (out["path_id"].to_numpy()[:, None] // base ** np.arange(max_steps - 1, -1, -1)) % base
+    labels = np.asarray(tnames, dtype=object)
+    out["path"] = [" > ".join(labels[d - 1] for d in row if d) for row in digits]  # per path
     out["share"] = out["customers"] / out["customers"].sum()
     out["conversion"] = out["converted"] / out["customers"]
     out = out[out["customers"] >= min_customers].sort_values(

@@ -13,6 +13,13 @@ Method, and why:
   model trained on templates cannot.
 - Logistic regression gives calibrated-enough probabilities, is fast on millions of texts and its
   weights can be read in a workshop.
+- Scale: lexicon hits are counted with a few regular expressions over the whole column, and each
+  distinct text is featurised once (feedback repeats itself; identical training pairs are fitted
+  once with their count as weight).
+
+Measured (``tests/test_experience_sentiment.py``): held-out accuracy 0.998-1.000 in English and
+Chinese on generated texts; without the lexicon the model labels most hand-written sentences
+outside the templates "neutral", with it 9 of 9 of the test's sentences are right.
 
 Training data come from the generator's truth (:func:`sentiment_corpus`: survey comments and
 ticket texts with their known sentiment); :func:`evaluate_sentiment` reports accuracy and the

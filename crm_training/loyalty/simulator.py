@@ -202,9 +202,14 @@ def _run(members: pd.DataFrame, rules: ProgrammeRules, months: int, seed: int,
     p_die_prog = -np.expm1(-mu * (1 - rules.dropout_cut))
     spend = members["spend_mean"].to_numpy(float)
     margin = members["margin"].to_numpy(float)
-    E = rules.expiry_months or months + 1
-    bucket = np.zeros((n, E))  # unredeemed points by age in months (column 0 = newest)
-    window = np.repeat((yearly / 12)[:, None], 12, axis=1)  # points earned in the last 12 months
+    E = rules.expiry_months
+    # ring buffers (a column per month, overwritten in turn) instead of shifting columns:
+    # unredeemed points by month earned (only needed when points expire), and points earned in
+    # each of the last 12 months (for tiers), with running totals
+    bucket = np.zeros((n, E)) if E else None
+    balance = np.zeros(n)
+    window = np.repeat((yearly / 12)[:, None], 12, axis=1)
+    window_sum = window.sum(axis=1)
     tier = tier0.copy()
     alive_b, alive_p = np.ones(n, bool), np.ones(n, bool)
     orders_b, orders_p = np.zeros(n), np.zeros(n)
@@ -241,26 +246,35 @@ def _run(members: pd.DataFrame, rules: ProgrammeRules, months: int, seed: int,
         else:
             pts += refs * rules.referral_bonus
             margin_p += refs * rules.referral_value * disc
-        # expire the points that reach the expiry age, age the rest by a month, add the new ones
-        expired = bucket[:, -1].copy() if rules.expiry_months else np.zeros(n)
-        bucket[:, 1:] = bucket[:, :-1].copy()
-        bucket[:, 0] = pts
+        # expire the points earned E months ago (their slot is reused for this month's points)
+        if E:
+            slot = m % E
+            expired = bucket[:, slot].copy()
+            bucket[:, slot] = pts
+        else:
+            expired = np.zeros(n)
+        balance += pts - expired
         # burn: members able to redeem do so now and then, oldest points first (FIFO)
-        balance = bucket.sum(axis=1)
         redeem = alive_p & (balance >= block) & (rng.random(n) < rules.redeem_probability)
         burn = np.where(redeem, np.floor(balance / block) * block, 0.0)
-        rest = burn.copy()
-        for a in range(E - 1, -1, -1):  # over ages (a few columns), not members
-            take = np.minimum(bucket[:, a], rest)
-            bucket[:, a] -= take
-            rest -= take
+        balance -= burn
+        if E:
+            who = np.flatnonzero(burn > 0)
+            sub, rest = bucket[who], burn[who]
+            for a in range(1, E + 1):  # over months held (a few), oldest slot first
+                col = (m + a) % E
+                take = np.minimum(sub[:, col], rest)
+                sub[:, col] -= take
+                rest -= take
+            bucket[who] = sub
         # a lapsed member's points stay on the books until they expire (that is breakage)
-        window[:, 1:] = window[:, :-1].copy()
-        window[:, 0] = pts
-        tier = np.searchsorted(thr, window.sum(axis=1), side="right")
+        w = m % 12
+        window_sum += pts - window[:, w]
+        window[:, w] = pts
+        tier = np.searchsorted(thr, window_sum, side="right")
         member_cost = burn * value + (benefit[tier] + rules.operating_cost / 12) * alive_p
         cost_pv += member_cost * disc
-        outstanding = bucket.sum()
+        outstanding = balance.sum()
         rows.append({"month": m + 1, "active_members": int(alive_p.sum()),
                      "active_baseline": int(alive_b.sum()), "orders": int(k_p.sum()),
                      "orders_baseline": int(k_b.sum()), "revenue": float(amt_p.sum()),
