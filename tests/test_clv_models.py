@@ -55,6 +55,19 @@ def test_pareto_nbd_matches_published_cdnow_estimates(pareto_cdnow):
     assert pareto_cdnow.loglik_ == pytest.approx(-9595.0, abs=0.1)
 
 
+def test_standard_errors_match_the_reference_on_cdnow(bg_cdnow, pareto_cdnow):
+    # Standard errors from the observed information, as lifetimes reports them for CDNOW.
+    reference = {"r": 0.0126, "alpha": 0.378, "a": 0.186, "b": 0.705}
+    for k, v in reference.items():
+        assert bg_cdnow.stderr_[k] == pytest.approx(v, rel=0.01), k
+    pareto = {"r": 0.048, "alpha": 0.843, "s": 0.189, "beta": 6.21}
+    for k, v in pareto.items():
+        assert pareto_cdnow.stderr_[k] == pytest.approx(v, rel=0.03), k
+    table = bg_cdnow.summary()
+    assert list(table.columns) == ["estimate", "std_error", "ci_low", "ci_high"]
+    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+
+
 def test_gamma_gamma_matches_published_cdnow_estimates():
     model = GammaGammaModel().fit(cdnow_with_spend())
     published = {"p": 6.25, "q": 3.74, "gamma": 15.44}
@@ -266,6 +279,8 @@ def test_duplicated_customers_give_the_same_fit(cdnow, bg_cdnow):
         assert model.params_[k] == pytest.approx(v, rel=1e-4)
     assert model.loglik_ == pytest.approx(2 * bg_cdnow.loglik_, rel=1e-8)
     assert model.n_customers_ == 2 * len(cdnow)
+    for k, v in bg_cdnow.stderr_.items():   # twice the data: standard errors / sqrt(2)
+        assert model.stderr_[k] == pytest.approx(v / np.sqrt(2), rel=1e-3)
 
 
 def test_heavy_buyers_and_large_populations_do_not_overflow(bg_cdnow, pareto_cdnow):

@@ -212,6 +212,11 @@ class CLVModel(BaseEstimator):
                           f"to identify {len(theta0)} parameters; the estimates are not reliable",
                           RuntimeWarning, stacklevel=2)
         self.params_ = {k: float(v) for k, v in zip(self._param_names, np.exp(res.x))}
+        # Standard errors from the observed information (delta method from log-parameters).
+        cov = self._inverse(self._hessian(rows, res.x) * total)
+        se_log = np.full(len(res.x), np.nan) if cov is None else np.sqrt(np.diag(cov))
+        self.stderr_ = {k: float(v) for k, v in zip(self._param_names, np.exp(res.x) * se_log)}
+        self._se_log = se_log
         nll = fun(res.x)
         self.loglik_ = float(-(nll[0] if self._analytic_gradient else nll) * total)
         self.n_customers_ = int(total)
@@ -225,19 +230,41 @@ class CLVModel(BaseEstimator):
                                  bounds=[(-20.0, 20.0)] * len(theta0),
                                  options={"maxiter": self.max_iter, "ftol": tol, "gtol": 1e-9})
 
-    def _sample_hessian_inverse(self, rows, theta):
-        """Inverse Hessian by central differences of the analytic gradient (None if unusable)."""
-        if not self._analytic_gradient:
-            return None
-        h = 1e-5
-        cols = [(self._negloglik(theta + h * e, rows)[1] - self._negloglik(theta - h * e, rows)[1])
-                / (2 * h) for e in np.eye(len(theta))]
-        H = np.array(cols)
-        H = (H + H.T) / 2
+    def _hessian(self, rows, theta) -> np.ndarray:
+        """Hessian of the mean negative log-likelihood in log-parameters, by central differences
+        (of the analytic gradient where there is one, else of the function)."""
+        f = lambda th: self._negloglik(th, rows)  # noqa: E731
+        eye = np.eye(len(theta))
+        if self._analytic_gradient:
+            h = 1e-5
+            H = np.array([(f(theta + h * e)[1] - f(theta - h * e)[1]) / (2 * h) for e in eye])
+        else:
+            h = 1e-4
+            k = len(theta)
+            H = np.empty((k, k))
+            f0 = f(theta)
+            for i in range(k):  # a loop over the 3-4 parameters, not over customers
+                H[i, i] = (f(theta + h * eye[i]) - 2 * f0 + f(theta - h * eye[i])) / h ** 2
+                for j in range(i):
+                    H[i, j] = H[j, i] = (
+                        f(theta + h * (eye[i] + eye[j])) - f(theta + h * (eye[i] - eye[j]))
+                        - f(theta - h * (eye[i] - eye[j])) + f(theta - h * (eye[i] + eye[j]))
+                    ) / (4 * h ** 2)
+        return (H + H.T) / 2
+
+    @staticmethod
+    def _inverse(H):
+        """Inverse of a positive definite matrix, or None."""
         if not np.all(np.isfinite(H)) or np.any(np.linalg.eigvalsh(H) <= 0):
             return None
         inv = np.linalg.inv(H)
         return (inv + inv.T) / 2
+
+    def _sample_hessian_inverse(self, rows, theta):
+        """Inverse Hessian on the warm-start sample (None if unusable)."""
+        if not self._analytic_gradient:
+            return None
+        return self._inverse(self._hessian(rows, theta))
 
     def _subset(self, rows: UniqueRows, keep: np.ndarray, scale: float) -> UniqueRows:
         return UniqueRows(rows.ux, rows.ut, rows.uT, rows.ix[keep], rows.it[keep],
@@ -254,6 +281,19 @@ class CLVModel(BaseEstimator):
         index = pd.Index(cols["customer_id"], name="customer_id")
         return pd.Series(np.asarray(values, dtype=float), index=index, name=name)
 
-    def summary(self) -> pd.Series:
-        """The fitted parameters as a Series (for display in notebooks)."""
-        return pd.Series(self._fitted(), name=type(self).__name__)
+    def summary(self) -> pd.DataFrame:
+        """Fitted parameters with standard errors and 95% intervals (for notebooks).
+
+        The intervals come from the observed information on the log scale, so they stay
+        positive; they describe sampling uncertainty only, not doubt about the model itself.
+        """
+        params = self._fitted()
+        names = list(self._param_names)
+        est = np.array([params[k] for k in names])
+        se_log = getattr(self, "_se_log", np.full(len(names), np.nan))
+        return pd.DataFrame({"estimate": est,
+                             "std_error": [self.stderr_.get(k, np.nan) for k in names]
+                             if hasattr(self, "stderr_") else np.nan,
+                             "ci_low": est * np.exp(-1.96 * se_log),
+                             "ci_high": est * np.exp(1.96 * se_log)},
+                            index=pd.Index(names, name="parameter"))
