@@ -65,7 +65,8 @@ def test_standard_errors_match_the_reference_on_cdnow(bg_cdnow, pareto_cdnow):
         assert pareto_cdnow.stderr_[k] == pytest.approx(v, rel=0.03), k
     table = bg_cdnow.summary()
     assert list(table.columns) == ["estimate", "std_error", "ci_low", "ci_high"]
-    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    assert (table["ci_low"] < table["estimate"]).all()
+    assert (table["estimate"] < table["ci_high"]).all()
 
 
 def test_gamma_gamma_matches_published_cdnow_estimates():
