@@ -242,7 +242,11 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     report, log = ValidationReport(), CleaningLog()
     sources, parsed = [], []
     loose_found = set()
-    for path, tname in _resolve(source, m["files"], table):
+    files = _resolve(source, m["files"], table)
+    stages = _stage_bar(progress, files)
+    for path, tname in files:
+        stages.set_description(f"reading {path.name}")
+        stages.update()
         info = SourceInfo(path.name, None, file_path=str(path))
         sources.append(info)
         try:
@@ -289,13 +293,18 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     cleaned: dict[str, list] = {}
     customer_ids = None
     for pt in sorted(parsed, key=lambda p: p.table != "customers"):  # customers first
+        stages.set_description(f"validating {pt.file}")
         check_rules(pt, report, customer_ids if pt.table != "customers" else None, today)
+        stages.update()
+        stages.set_description(f"cleaning {pt.file}")
         df = clean_table(pt, report, log)
+        stages.update()
         cleaned.setdefault(pt.table, []).append(df)
         if pt.table == "customers":
             ids = df["customer_id"].dropna()
             customer_ids = ids if customer_ids is None else pd.concat([customer_ids, ids])
     if not cleaned:
+        stages.close()
         return ClientLoad(report, log, sources)
     tables = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0].reset_index(drop=True)
               for k, v in cleaned.items()}
@@ -305,8 +314,21 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     meta = {"source": "client", "industry": "client", "path": str(source) if not isinstance(
         source, dict) else {k: str(v) for k, v in source.items()},
             "files": {s.file: s.table for s in sources}, "currency": ""}
+    stages.set_description("building the data model")
     data = to_crmdata(tables, meta)
+    stages.update()
+    stages.close()
     return ClientLoad(report, log, sources, data)
+
+
+def _stage_bar(progress: bool, files: list):
+    """A progress bar over the steps of an import (parse, validate and clean each file, build),
+    shown for large imports only (reading a large CSV has its own bar by bytes)."""
+    from tqdm.auto import tqdm
+
+    size = sum(p.stat().st_size for p, _ in files if p.is_file())
+    return tqdm(total=3 * len(files) + 1, disable=not progress or size < (32 << 20),
+                unit="step", desc="checking")
 
 
 def complete(df: pd.DataFrame, table: str) -> pd.DataFrame:
