@@ -69,6 +69,10 @@ CORPUS = {
     "random_bytes": ("garbage.csv", np.random.default_rng(0).bytes(5000), False,
                      ["unreadable_file"],
                      "garbage.csv is not a text table: it could not be decoded as UTF-8 or GBK"),
+    # Windows-1252 (é before a comma) is neither UTF-8 nor GBK: refused, not read as mojibake
+    "wrong_encoding_cp1252": (
+        "orders.csv", (HEAD_EN + "A1,Café Müller,2024-01-05,10\n").encode("cp1252"), False,
+        ["unreadable_file"], "orders.csv is not a text table: it could not be decoded as UTF-8"),
     "missing_amount": (
         "orders.csv", "Order ID,Customer ID,Order Date,Remarks\nA1,C1,2024-01-05,x\n".encode(),
         False, ["missing_columns"],
