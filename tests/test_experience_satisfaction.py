@@ -65,7 +65,8 @@ def test_effort_interval():
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("scores, message", [
     ([], "no scores"), ([None, np.nan], "no scores"), ([11, 5], "0 to 10"), ([-1], "0 to 10"),
-    ([8.5], "whole numbers"), (["great"], "numbers"), ("9", "list"),
+    ([8.5], "whole numbers"), (["great"], "numbers"), ("9", "list"), ([True, True], "numbers"),
+    (pd.Series([True]), "numbers"), (7, "list"),
 ])
 def test_nps_bad_input(scores, message):
     with pytest.raises((ValueError, TypeError), match=message):

@@ -50,7 +50,7 @@ def click_heatmap(web_events: pd.DataFrame, page: str | None = None, bins: int =
         raise ValueError(f"bins must be a positive whole number, not {bins!r}")
     ev = web_events
     if page is not None:
-        mask = (ev[by].astype("str") == str(page)).to_numpy()
+        mask = (ev[by] == page).to_numpy(dtype=bool, na_value=False)
         if not mask.any():
             pages = sorted(ev[by].dropna().astype("str").unique())
             raise ValueError(f"web_events: no clicks on page {page!r}; pages: {pages}")

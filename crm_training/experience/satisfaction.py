@@ -52,7 +52,9 @@ def _scores(scores, metric: str) -> np.ndarray:
     raw = pd.Series(scores) if isinstance(scores, (pd.Series, pd.Index)) else pd.Series(
         np.ravel(np.asarray(scores, dtype=object)))
     num = pd.to_numeric(raw, errors="coerce")
-    if num.notna().sum() != raw.notna().sum() or raw.dtype == bool:
+    is_bool = raw.dtype == bool or (raw.dtype == object and any(
+        isinstance(v, (bool, np.bool_)) for v in raw))  # True is not a score of 1
+    if num.notna().sum() != raw.notna().sum() or is_bool:
         raise ValueError(f"{metric}: scores must be numbers from {low} to {high}")
     arr = num.astype("float64").to_numpy()
     arr = arr[~np.isnan(arr)]
