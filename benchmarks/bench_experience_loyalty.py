@@ -101,7 +101,8 @@ def main():
     part = web[web["session_id"].isin(set(sess))]
     _, naive_f = timed(f"   naive funnel ({len(part):,} page views)", naive_funnel, part)
     scaled = naive_f * len(web) / len(part)
-    print(f"   naive scaled to {len(web):,}: {scaled:.2f} s (ratio {scaled / results['funnel']:.1f}x)")
+    ratio = scaled / results["funnel"]
+    print(f"   naive scaled to {len(web):,}: {scaled:.2f} s (ratio {ratio:.1f}x)")
 
     print("\n-- chapter 4: loyalty")
     ev = data.loyalty_events

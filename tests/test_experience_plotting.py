@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import crm_training  # noqa: E402
-from crm_training.experience import (audit_scorecard, audit_template, click_heatmap, funnel,  # noqa: E402
-                                     journeys, satisfaction_table)
+from crm_training.experience import (  # noqa: E402
+    audit_scorecard, audit_template, click_heatmap, funnel, journeys, satisfaction_table)
 from crm_training.experience import plotting as P  # noqa: E402
 
 

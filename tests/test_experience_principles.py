@@ -41,7 +41,8 @@ def test_blank_items_and_principles_are_skipped():
 
 
 @pytest.mark.parametrize("audit, kwargs, message", [
-    (pd.DataFrame({"touchpoint": ["a"], "principle": ["fun"], "score": [3]}), {}, "unknown principle"),
+    (pd.DataFrame({"touchpoint": ["a"], "principle": ["fun"], "score": [3]}), {},
+     "unknown principle"),
     (pd.DataFrame({"touchpoint": ["a"], "principle": ["pay"], "score": [6]}), {}, "from 1 to 5"),
     (pd.DataFrame({"touchpoint": ["a"], "principle": ["pay"], "score": [np.nan]}), {}, "no scores"),
     (pd.DataFrame({"touchpoint": ["a"], "score": [3]}), {}, "missing column"),

@@ -120,6 +120,7 @@ def test_channel_consistency_detects_differences_and_their_absence(retail):
                          "csat": rng.integers(1, 6, 3000)})
     r = channel_consistency(same)
     assert r.consistent and r.spread < 0.06
-    assert channel_consistency(retail.surveys, "nps", by="touchpoint").table["nps"].between(-100, 100).all()
+    by_nps = channel_consistency(retail.surveys, "nps", by="touchpoint")
+    assert by_nps.table["nps"].between(-100, 100).all()
     with pytest.raises(ValueError, match="two"):
         channel_consistency(same.assign(channel="app"))

@@ -14,7 +14,8 @@ def _ledger():
         "customer_id": ["a", "a", "a", "a", "b", "b", "b", "c"],
         "timestamp": t(["2024-01-01", "2024-02-01", "2024-03-01", "2025-02-01", "2024-01-05",
                         "2024-02-05", "2024-06-01", "2025-01-01"]),
-        "event_type": ["enrol", "earn", "redeem", "expire", "enrol", "earn", "tier_change", "enrol"],
+        "event_type": ["enrol", "earn", "redeem", "expire", "enrol", "earn", "tier_change",
+                       "enrol"],
         "points": [0, 1000, -600, -400, 0, 2000, 0, 0],
         "tier": ["bronze", "silver", "silver", "silver", "bronze", "silver", "gold", "bronze"]})
 
@@ -73,7 +74,8 @@ def test_generated_tiers_follow_lifetime_points(retail):
     mig = tier_migration(ev, "2024-12-31", "2025-12-31").drop(index="not_enrolled")
     assert np.tril(mig.to_numpy(), k=-1).sum() == 0
     dist = tier_distribution(ev)
-    assert dist["members"].sum() == len(points_balance(ev)) and dist["share"].sum() == pytest.approx(1)
+    assert dist["members"].sum() == len(points_balance(ev))
+    assert dist["share"].sum() == pytest.approx(1)
 
 
 def test_bad_input():

@@ -1,13 +1,13 @@
 """Chapter 4 charts: every plotting function returns a Figure from the maths functions' output."""
 import matplotlib
-import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import crm_training  # noqa: E402
-from crm_training.loyalty import (ProgrammeRules, enrolment_uplift, naive_member_uplift,  # noqa: E402
-                                  simulate_programme, synthetic_members, tier_migration)
+from crm_training.loyalty import (  # noqa: E402
+    ProgrammeRules, enrolment_uplift, naive_member_uplift, simulate_programme, synthetic_members,
+    tier_migration)
 from crm_training.loyalty import plotting as P  # noqa: E402
 
 

@@ -1,7 +1,6 @@
 """Chapter 4 programme simulator: earn / burn / expiry rules with known outcomes, analytic
 retention, common random numbers, the three programme types and bad input."""
 import numpy as np
-import pandas as pd
 import pytest
 
 import crm_training

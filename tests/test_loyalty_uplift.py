@@ -1,6 +1,5 @@
 """Chapter 4 measured uplift of membership: recovers the generator's true effect on the purchase
 rate, and shows the naive member / non-member comparison is biased by self-selection."""
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -45,7 +45,8 @@ def click_heatmap(web_events: pd.DataFrame, page: str | None = None, bins: int =
     need = ["x", "y"] + ([by] if page is not None else [])
     missing = [c for c in need if c not in web_events.columns]
     if missing:
-        raise ValueError(f"web_events: missing column(s) {missing}; found {list(web_events.columns)}")
+        raise ValueError(f"web_events: missing column(s) {missing}; "
+                         f"found {list(web_events.columns)}")
     if not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ValueError(f"bins must be a positive whole number, not {bins!r}")
     ev = web_events

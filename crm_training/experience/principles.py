@@ -29,14 +29,17 @@ PRINCIPLE_LABELS = {
 # principle -> (item code, English check, Chinese check)
 AUDIT_ITEMS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "understand": (
-        ("plain_language", "Plain language, no jargon; prices and terms stated clearly", "语言通俗，价格与条款清楚"),
+        ("plain_language", "Plain language, no jargon; prices and terms stated clearly",
+         "语言通俗，价格与条款清楚"),
         ("clear_next_step", "The next step is obvious at every point", "每一步都清楚下一步做什么"),
         ("consistent_terms", "Same names and rules in every channel", "各渠道名称与规则一致"),
     ),
     "access": (
-        ("availability", "Available when customers need it (hours, 24h self-service)", "客户需要时可用（营业时间、全天自助）"),
+        ("availability", "Available when customers need it (hours, 24h self-service)",
+         "客户需要时可用（营业时间、全天自助）"),
         ("channel_choice", "Reachable in the customer's preferred channel", "可通过客户偏好的渠道触达"),
-        ("accessibility", "Works for all users (mobile, older customers, disabilities)", "适合所有用户（手机、老年人、残障人士）"),
+        ("accessibility", "Works for all users (mobile, older customers, disabilities)",
+         "适合所有用户（手机、老年人、残障人士）"),
     ),
     "use": (
         ("few_steps", "Task done in few steps, no repeated data entry", "步骤少，无需重复填写信息"),
@@ -108,7 +111,8 @@ def audit_scorecard(audit: pd.DataFrame, weights: dict | None = None, target: fl
     ...                   "score": [5, 5, 3, 4, 1]})
     >>> card = audit_scorecard(a, weights={"pay": 2, "use": 1, "find": 1, "understand": 1,
     ...                                    "access": 1})
-    >>> float(card.loc["web", "total"]), card.loc["web", "weakest"], float(card.loc["web", "total_gap"])
+    >>> row = card.loc["web"]
+    >>> float(row["total"]), row["weakest"], float(row["total_gap"])
     (54.17, 'pay', 4.0)
     """
     if not isinstance(audit, pd.DataFrame):
@@ -125,7 +129,8 @@ def audit_scorecard(audit: pd.DataFrame, weights: dict | None = None, target: fl
         raise ValueError(f"audit: scores must be numbers from {lo} to {hi}")
     if score.notna().sum() == 0:
         raise ValueError("audit: no scores filled in")
-    w = pd.Series(1.0, index=list(PRINCIPLES)) if weights is None else pd.Series(weights, dtype=float)
+    w = (pd.Series(1.0, index=list(PRINCIPLES)) if weights is None
+         else pd.Series(weights, dtype=float))
     bad = sorted(set(w.index) - set(PRINCIPLES))
     if bad or (w < 0).any() or w.sum() <= 0:
         raise ValueError(f"weights: need non-negative weights for {list(PRINCIPLES)} with a "

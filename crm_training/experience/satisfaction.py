@@ -241,7 +241,8 @@ def satisfaction_table(surveys: pd.DataFrame, by="touchpoint", confidence: float
         "n": surveys["csat"].notna(),
         "sat": surveys["csat"] >= 4, "csat_n": surveys["csat"].notna(),
         "pro": surveys["nps"] >= 9, "det": surveys["nps"] <= 6, "nps_n": surveys["nps"].notna(),
-        "eff": surveys["effort"].astype("float64"), "eff2": surveys["effort"].astype("float64") ** 2,
+        "eff": surveys["effort"].astype("float64"),
+        "eff2": surveys["effort"].astype("float64") ** 2,
         "eff_n": surveys["effort"].notna(),
     }).fillna({"sat": False, "pro": False, "det": False}).astype(
         {"sat": int, "pro": int, "det": int, "n": int, "csat_n": int, "nps_n": int, "eff_n": int})

@@ -187,7 +187,8 @@ class SentimentClassifier(BaseEstimator, ClassifierMixin):
                     labels = labels + [side] * len(LEXICON[side])
         # identical (text, label) pairs are fitted once with their count as weight: feedback
         # repeats itself ("Great service!"), and featurising each text once is the slow part
-        pairs = pd.DataFrame({"text": texts, "label": labels}).value_counts(sort=False).reset_index()
+        pairs = (pd.DataFrame({"text": texts, "label": labels})
+                 .value_counts(sort=False).reset_index())
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
                                            sublinear_tf=True, min_df=1,
                                            max_features=self.max_features)
@@ -241,8 +242,10 @@ def sentiment_corpus(data) -> pd.DataFrame:
         pd.DataFrame({"source": "tickets", "source_id": data.tickets["ticket_id"].astype(str),
                       "text": data.tickets["text"]}),
     ], ignore_index=True).dropna(subset=["text"])
-    lab = labels.assign(source=labels["source"].astype(str), source_id=labels["source_id"].astype(str))
-    out = texts.merge(lab[["source", "source_id", "sentiment", "topic"]], on=["source", "source_id"])
+    lab = labels.assign(source=labels["source"].astype(str),
+                        source_id=labels["source_id"].astype(str))
+    out = texts.merge(lab[["source", "source_id", "sentiment", "topic"]],
+                      on=["source", "source_id"])
     out["sentiment"] = out["sentiment"].astype(str)
     return out.reset_index(drop=True)
 
@@ -258,7 +261,8 @@ def evaluate_sentiment(model, texts, labels, test_size: float = 0.3, seed: int =
     Examples
     --------
     >>> texts = ["love it", "hate it", "it is ok"] * 10
-    >>> res = evaluate_sentiment(SentimentClassifier(), texts, ["positive", "negative", "neutral"] * 10)
+    >>> labels = ["positive", "negative", "neutral"] * 10
+    >>> res = evaluate_sentiment(SentimentClassifier(), texts, labels)
     >>> res["accuracy"]
     1.0
     """

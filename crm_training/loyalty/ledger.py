@@ -33,7 +33,8 @@ def _ledger(events: pd.DataFrame, at=None) -> pd.DataFrame:
         raise TypeError(f"loyalty_events must be a DataFrame, not {type(events).__name__}")
     missing = [c for c in _COLS if c not in events.columns]
     if missing:
-        raise ValueError(f"loyalty_events: missing column(s) {missing}; found {list(events.columns)}")
+        raise ValueError(f"loyalty_events: missing column(s) {missing}; "
+                         f"found {list(events.columns)}")
     if len(events) == 0:
         raise ValueError("loyalty_events: no events")
     ev = events

@@ -89,7 +89,8 @@ class ProgrammeRules:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if len(self.tier_thresholds) != len(S.LOYALTY_TIERS) - 1 or \
                 list(self.tier_thresholds) != sorted(self.tier_thresholds):
-            raise ValueError("tier_thresholds: give 3 increasing thresholds (silver, gold, platinum)")
+            raise ValueError("tier_thresholds: give 3 increasing thresholds "
+                             "(silver, gold, platinum)")
         for name in ("tier_multipliers", "tier_benefit_cost"):
             if len(getattr(self, name)) != len(S.LOYALTY_TIERS):
                 raise ValueError(f"{name}: give one value per tier {S.LOYALTY_TIERS}")
@@ -108,7 +109,9 @@ class ProgrammeRules:
 
     @property
     def _value(self) -> float:  # cost of one point (or stamp)
-        return self.reward_value / self.stamps_per_reward if self.kind == "rewards" else self.point_value
+        if self.kind == "rewards":
+            return self.reward_value / self.stamps_per_reward
+        return self.point_value
 
 
 MEMBER_COLUMNS = ("customer_id", "purchase_rate", "dropout_rate", "spend_mean", "margin")
@@ -294,7 +297,10 @@ def _run(members: pd.DataFrame, rules: ProgrammeRules, months: int, seed: int,
 def _initial_tiers(members, rules):
     """Starting tier from a year of expected earning (members join at their usual level)."""
     spend = members["purchase_rate"].to_numpy(float) * members["spend_mean"].to_numpy(float)
-    yearly = members["purchase_rate"].to_numpy(float) if rules.kind == "rewards" else spend * rules.earn_rate
+    if rules.kind == "rewards":
+        yearly = members["purchase_rate"].to_numpy(float)
+    else:
+        yearly = spend * rules.earn_rate
     return np.searchsorted(np.asarray(rules.tier_thresholds, float), yearly, side="right"), yearly
 
 

@@ -44,8 +44,9 @@ import pandas as pd
 def _lookup(ids, values) -> np.ndarray:
     """Position of each of ``values`` in the unique ``ids`` (-1 if absent), by one hash pass
     (``factorize`` over both), which is much faster than an Index lookup of millions of strings."""
-    ids, values = pd.Series(np.asarray(ids, dtype=object) if not isinstance(ids, pd.Series) else ids,
-                            copy=False), pd.Series(values, copy=False)
+    if not isinstance(ids, pd.Series):
+        ids = pd.Series(np.asarray(ids, dtype=object))
+    values = pd.Series(values, copy=False)
     codes, _ = pd.factorize(pd.concat([ids.astype("str"), values.astype("str")], ignore_index=True))
     out = codes[len(ids):].copy()
     out[out >= len(ids)] = -1
@@ -187,7 +188,8 @@ def enrolment_uplift(data, window_days: float = 60, n_controls: int = 5, n_strat
     ok = (m_code >= 0) & (signup[np.maximum(m_code, 0)] < e - W) & (e + W <= end)
     m_code, e = m_code[ok], e[ok]
     if m_code.size == 0:
-        raise ValueError(f"no member has {window_days:g} days of history before and after enrolling")
+        raise ValueError(f"no member has {window_days:g} days of history before and after "
+                         "enrolling")
     rng = np.random.default_rng(seed)
     c_of = np.repeat(np.arange(m_code.size), n_controls)
     if controls == "not_yet_enrolled":
