@@ -60,6 +60,15 @@ def test_hand_written_sentences(evaluated):
     assert (pred == np.array(truth)).mean() >= 8 / 9, list(zip(texts, pred))
 
 
+def test_the_lexicon_is_what_generalises(evaluated):
+    _, corpus, res = evaluated
+    plain = SentimentClassifier(use_lexicon=False).fit(corpus["text"], corpus["sentiment"])
+    texts, truth = zip(*HAND_WRITTEN)
+    right_plain = (plain.predict(list(texts)) == np.array(truth)).sum()
+    right_lex = (res["model"].predict(list(texts)) == np.array(truth)).sum()
+    assert right_lex >= right_plain + 3  # templates alone do not teach "rude" or "粗鲁"
+
+
 def test_estimator_contract():
     m = SentimentClassifier(C=2.0)
     assert m.get_params()["C"] == 2.0 and clone(m).get_params() == m.get_params()
