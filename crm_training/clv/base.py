@@ -235,9 +235,10 @@ class CLVModel(BaseEstimator):
         (of the analytic gradient where there is one, else of the function)."""
         f = lambda th: self._negloglik(th, rows)  # noqa: E731
         eye = np.eye(len(theta))
-        if self._analytic_gradient:
-            h = 1e-5
-            H = np.array([(f(theta + h * e)[1] - f(theta - h * e)[1]) / (2 * h) for e in eye])
+        if self._analytic_gradient:  # forward differences: k + 1 gradient evaluations
+            h = 1e-6
+            g0 = f(theta)[1]
+            H = np.array([(f(theta + h * e)[1] - g0) / h for e in eye])
         else:
             h = 1e-4
             k = len(theta)
