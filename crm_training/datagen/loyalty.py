@@ -21,13 +21,14 @@ from .purchases import grouped_cumsum
 _KIND = {k: i for i, k in enumerate(S.LOYALTY_EVENT_TYPES)}
 
 
-def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, cust: np.ndarray) -> pd.DataFrame:
+def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, rows: dict) -> pd.DataFrame:
     pre = pop.preset
     members = np.isfinite(pop.enrol)
-    # orders of members after enrolment earn points
+    cust = rows["owner"]
+    # orders placed after enrolment earn points; their returns take them back
     start64 = np.datetime64(pop.start.to_datetime64(), "ns")
     t_tx = (tx["timestamp"].to_numpy() - start64) / np.timedelta64(1, "D")
-    earn = np.flatnonzero(members[cust] & (t_tx >= pop.enrol[cust]))
+    earn = np.flatnonzero(members[cust] & (rows["order_day"] >= pop.enrol[cust]))
     e_owner, e_t = cust[earn], t_tx[earn]
     e_pts = np.trunc(tx["amount"].to_numpy()[earn] * pre.points_per_currency).astype(np.int64)
     e_tid = earn

@@ -18,7 +18,8 @@ def _business_hours(t: np.ndarray) -> np.ndarray:
 
 
 def make_transactions(rng, pop: Population):
-    """All orders and returns, sorted by time; and the campaign's assignment and true effect."""
+    """All orders and returns sorted by time, the campaign's assignment and true effect, and
+    per-row positions (customer, day of the order a row belongs to) for the later stages."""
     pre = pop.preset
     n = pop.n
     end = pop.active_end
@@ -97,4 +98,5 @@ def make_transactions(rng, pop: Population):
         "is_return": is_return,
         "original_transaction_id": strings(original),
     })
-    return tx, campaign, owner[src]
+    # per row: the customer's position and the time of the order (a return's original order)
+    return tx, campaign, {"owner": owner[src], "order_day": t[src]}
