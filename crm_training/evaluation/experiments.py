@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .kpis import isin_ids
+
 
 def _alpha(alpha):
     if not 0 < alpha < 1:
@@ -293,7 +295,7 @@ def campaign_conversion(data, experiment_id: str = "campaign_ab",
     buyers = pd.unique(tx.loc[in_window, "customer_id"])
     return pd.DataFrame({"customer_id": exp["customer_id"].to_numpy(),
                          "group": exp["group"].astype(str).to_numpy(),
-                         "converted": exp["customer_id"].isin(buyers).to_numpy()})
+                         "converted": isin_ids(exp["customer_id"], buyers)})
 
 
 def ab_test(data, experiment_id: str = "campaign_ab", window_days: int = 30,

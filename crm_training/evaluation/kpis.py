@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..experience import csat, nps
 
@@ -54,11 +56,22 @@ def _nps_points(scores: pd.Series) -> float:
     return nps(s) if len(s) else np.nan
 
 
+def isin_ids(ids: pd.Series, values) -> np.ndarray:
+    """``ids.isin(values)`` for string ids, in Arrow's C++ hash set.
+
+    pandas' ``isin`` on Arrow-backed strings walks ``values`` in Python, which takes seconds
+    for hundreds of thousands of customer ids; this takes a fraction of a second.
+    """
+    left = pa.array(ids.astype("str"))
+    right = pa.array(pd.Series(values).astype("str")).cast(left.type)
+    return np.asarray(pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _within(df: pd.DataFrame, column: str, start, end, ids) -> pd.DataFrame:
     t = df[column]
-    mask = (t >= start) & (t < end)
+    mask = ((t >= start) & (t < end)).to_numpy()
     if ids is not None:
-        mask &= df["customer_id"].isin(ids)
+        mask = mask & isin_ids(df["customer_id"], ids)
     return df.loc[mask]
 
 
@@ -85,11 +98,11 @@ def kpi_table(data, start, end, customer_ids=None) -> pd.Series:
 
     tx = data.transactions
     if ids is not None:
-        tx = tx.loc[tx["customer_id"].isin(ids)]
+        tx = tx.loc[isin_ids(tx["customer_id"], ids)]
     upto = tx.loc[tx["timestamp"] < end]
     cust = data.customers
     if ids is not None:
-        cust = cust.loc[cust["customer_id"].isin(ids)]
+        cust = cust.loc[isin_ids(cust["customer_id"], ids)]
     n_signed = int((cust["signup_date"] < end).sum())
     profit = float((upto["amount"] - upto["cost"]).sum())
     out["clv_historic"] = profit / n_signed if n_signed else np.nan
@@ -100,7 +113,7 @@ def kpi_table(data, start, end, customer_ids=None) -> pd.Series:
     before = orders.loc[(t >= start - (end - start)) & (t < start)]
     prev_buyers = pd.unique(before["customer_id"])
     counts = now["customer_id"].value_counts()
-    out["retention"] = float(pd.Index(prev_buyers).isin(counts.index).mean()) \
+    out["retention"] = float(isin_ids(pd.Series(prev_buyers), counts.index).mean()) \
         if len(prev_buyers) else np.nan
     out["repurchase_rate"] = float((counts >= 2).mean()) if len(counts) else np.nan
     out["churn"] = 1 - out["retention"]
