@@ -1,4 +1,4 @@
-"""Customer lifetime value (chapter 3): from a transaction log to RFM summaries, historic CLV,
+"""Customer lifetime value (chapter 2): from a transaction log to RFM summaries, historic CLV,
 and the probabilistic BG/NBD, Pareto/NBD and Gamma-Gamma models, fitted by maximum likelihood.
 
 Laid out like pymc-marketing's ``clv`` package (one model per module over a small shared base,

@@ -2,7 +2,7 @@
 
 Fader, Hardie & Lee (2005), "Counting your customers the easy way". While active, a customer
 buys at Poisson rate ``lam ~ Gamma(r, alpha)``; after each repeat purchase the customer drops out
-for good with probability ``p ~ Beta(a, b)``. Chapter 3 fits it to predict future purchases and
+for good with probability ``p ~ Beta(a, b)``. Chapter 2 fits it to predict future purchases and
 the probability that a customer is still active.
 
 Numerics: the log-likelihood is computed in log space (``gammaln``, ``betaln``, ``logaddexp``)

@@ -2,7 +2,7 @@
 
 A customer's spend per order is ``Gamma(p, nu)``; the scale ``nu ~ Gamma(q, gamma)`` varies across
 customers. The model shrinks each customer's observed mean spend towards the population mean, the
-less so the more purchases the customer made. Chapter 3 multiplies it with a purchase model
+less so the more purchases the customer made. Chapter 2 multiplies it with a purchase model
 (BG/NBD or Pareto/NBD) to value customers. It assumes spend is independent of purchase frequency:
 check that on the data (the correlation of frequency and monetary value should be weak).
 

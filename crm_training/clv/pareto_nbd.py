@@ -1,7 +1,7 @@
 """The Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
 
 While active, a customer buys at Poisson rate ``lam ~ Gamma(r, alpha)``; the active lifetime is
-exponential with rate ``mu ~ Gamma(s, beta)``. Chapter 3 contrasts it with BG/NBD: dropout can
+exponential with rate ``mu ~ Gamma(s, beta)``. Chapter 2 contrasts it with BG/NBD: dropout can
 happen at any time, not only right after a purchase.
 
 Numerics (Fader & Hardie 2005, "A note on deriving the Pareto/NBD model"): the likelihood holds

@@ -1,4 +1,4 @@
-"""Charts for the CLV models (chapter 3), apart from the maths: each takes a fitted model and an
+"""Charts for the CLV models (chapter 2), apart from the maths: each takes a fitted model and an
 RFM frame, draws on a matplotlib Axes (a new one unless ``ax`` is given) and returns it.
 
 * :func:`plot_frequency_recency_matrix` - expected purchases next period by frequency and recency;

@@ -1,7 +1,7 @@
 """Seeded simulators of the BG/NBD, Pareto/NBD and Gamma-Gamma generative processes.
 
 They draw customer summaries (frequency, recency, T, monetary value) straight from the models'
-stories, so a fitted model can be checked against the parameters that made the data (chapter 3
+stories, so a fitted model can be checked against the parameters that made the data (chapter 2
 uses them to show what "recovering the truth" means). Vectorised: no loop per customer.
 
 Time is in whatever unit ``T`` is given in; the rates ``alpha`` and ``beta`` are in the same unit.

@@ -1,5 +1,5 @@
 """From a transaction log to CLV inputs: RFM summaries, a calibration/holdout split, historic
-CLV, and the discounted CLV of a fitted model (chapter 3).
+CLV, and the discounted CLV of a fitted model (chapter 2).
 
 Conventions are those of lifetimes and pymc-marketing, so skills transfer:
 
