@@ -44,7 +44,7 @@ def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, rows: dict) -> p
                  np.full(r_owner.size, _KIND["referral"])]
     pts = np.r_[np.zeros(mem.size, np.int64), e_pts, np.full(r_owner.size, pre.referral_bonus)]
     tid = np.r_[np.full(mem.size, -1), e_tid, np.full(r_owner.size, -1)]
-    order = np.argsort(owner * (pop.days + 400) + t, kind="stable")  # by customer, then time
+    order = np.argsort(owner * (pop.days + 400) + t)  # by customer, then time
     owner, t, kind, pts, tid = owner[order], t[order], kind[order], pts[order], tid[order]
 
     net = grouped_cumsum(owner, pts)
@@ -80,7 +80,7 @@ def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, rows: dict) -> p
     rows_pts = np.r_[pts, np.zeros(up.sum(), np.int64), -redeemed[ok_red], -expired[ok_exp]]
     rows_tier = np.r_[tier, tier[up], tier[red][ok_red], tier[exp_rows[ok_exp]]]
     rows_tid = np.r_[tid, np.full(up.sum(), -1), np.full(ok_red.sum(), -1), np.full(ok_exp.sum(), -1)]
-    order = np.argsort(rows_t, kind="stable")
+    order = np.argsort(rows_t)
     n = order.size
     link = rows_tid[order]
     tx_ids = pa.array(tx["transaction_id"])

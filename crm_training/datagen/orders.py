@@ -76,7 +76,7 @@ def make_transactions(rng, pop: Population):
     src = np.r_[np.arange(m), ret]
     sign = np.r_[np.ones(m), -np.ones(ret.size)]
     all_t = np.r_[t, t_ret]
-    order = np.argsort(all_t, kind="stable")
+    order = np.argsort(all_t)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     src, sign, all_t = src[order], sign[order], all_t[order]

@@ -66,12 +66,14 @@ class PiecewiseRate:
         ``owner[j]`` and ``t0`` is per customer.
         """
         lo, before = self._pieces(t0)
-        levels = self.levels
-        if owner is not None:
-            lo, before, levels = lo[owner], before[owner], levels[owner]
-        piece = (h[:, None] > before[:, 1:]).sum(axis=1)
-        rows = np.arange(len(h))
-        return lo[rows, piece] + (h - before[rows, piece]) / levels[rows, piece]
+        if owner is None:
+            owner = np.arange(len(t0))
+        k = before.shape[1]
+        piece = np.zeros(len(h), dtype=np.int64)
+        for j in range(1, k):  # a few columns, each a 1-D gather
+            piece += h > before[:, j][owner]
+        flat = owner * k + piece
+        return lo.ravel()[flat] + (h - before.ravel()[flat]) / self.levels.ravel()[flat]
 
 
 def sorted_uniform_times(rng, counts: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
