@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..charts import annotated_matrix
 from .principles import PRINCIPLE_LABELS, PRINCIPLES
 
 
@@ -118,21 +119,8 @@ def plot_audit_bars(scorecard: pd.DataFrame):
 
 def plot_confusion(confusion: pd.DataFrame, normalise: bool = True):
     """Confusion matrix (rows true, columns predicted) as an annotated heat map."""
-    m = confusion.to_numpy(float)
-    if normalise:
-        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    fig, ax = _fig((4.5, 4))
-    im = ax.imshow(m, cmap="Blues", vmin=0)
-    for (i, j), v in np.ndenumerate(m):
-        ax.text(j, i, f"{v:.2f}" if normalise else f"{v:.0f}", ha="center", va="center",
-                color="white" if v > m.max() / 2 else "black")
-    ax.set_xticks(range(m.shape[1]), confusion.columns)
-    ax.set_yticks(range(m.shape[0]), confusion.index)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    fig.colorbar(im, ax=ax)
-    fig.tight_layout()
-    return fig
+    return annotated_matrix(confusion, normalise=normalise, xlabel="predicted", ylabel="true",
+                            figsize=(4.5, 4)).figure
 
 
 def plot_heatmap(grid: pd.DataFrame, title: str = "Click heat map"):

@@ -15,8 +15,9 @@ Examples
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from ..charts import annotated_matrix
 
 
 def _fig(figsize, **kw):
@@ -47,22 +48,10 @@ def plot_points_flows(monthly: pd.DataFrame):
 
 def plot_tier_migration(matrix: pd.DataFrame, normalise: bool = True):
     """Tier migration matrix (rows: from, columns: to) as an annotated heat map."""
-    m = matrix.to_numpy(float)
-    if normalise:
-        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    fig, ax = _fig((5.5, 4))
-    im = ax.imshow(m, cmap="Greens", vmin=0)
-    for (i, j), v in np.ndenumerate(m):
-        ax.text(j, i, f"{v:.0%}" if normalise else f"{v:.0f}", ha="center", va="center",
-                fontsize=8, color="white" if v > m.max() / 2 else "black")
-    ax.set_xticks(range(m.shape[1]), matrix.columns)
-    ax.set_yticks(range(m.shape[0]), matrix.index)
-    ax.set_xlabel("tier at the end")
-    ax.set_ylabel("tier at the start")
-    ax.set_title("Tier migration")
-    fig.colorbar(im, ax=ax)
-    fig.tight_layout()
-    return fig
+    return annotated_matrix(matrix, normalise=normalise, cmap="Greens",
+                            fmt=".0%" if normalise else ",.0f", xlabel="tier at the end",
+                            ylabel="tier at the start", title="Tier migration",
+                            figsize=(5.5, 4)).figure
 
 
 def plot_programme_effect(summary: dict):

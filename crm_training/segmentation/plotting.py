@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..charts import annotated_matrix
+
 from .concentration import gini, lorenz_curve, pareto_table
 
 
@@ -206,20 +208,8 @@ def plot_tier_migration(table: pd.DataFrame, ax=None):
     >>> plot_tier_migration(t).get_ylabel()
     'class before'
     """
-    ax = _ax(ax, (5, 4))
-    im = ax.imshow(table.to_numpy(dtype=float), cmap="Greens", aspect="auto")
-    ax.figure.colorbar(im, ax=ax)
-    ax.set_xticks(range(table.shape[1]))
-    ax.set_xticklabels(table.columns.astype(str))
-    ax.set_yticks(range(table.shape[0]))
-    ax.set_yticklabels(table.index.astype(str))
-    for i in range(table.shape[0]):
-        for j in range(table.shape[1]):
-            ax.text(j, i, f"{table.iat[i, j]:,.3g}", ha="center", va="center")
-    ax.set_xlabel("class after")
-    ax.set_ylabel("class before")
-    ax.set_title("Class migration")
-    return ax
+    return annotated_matrix(table, cmap="Greens", xlabel="class after", ylabel="class before",
+                            title="Class migration", ax=ax)
 
 
 def plot_gains(gains: pd.DataFrame, ax=None):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..charts import annotated_matrix
+
 
 def _fig(ncols=1, figsize=(6, 4)):
     import matplotlib.pyplot as plt
@@ -141,15 +143,5 @@ def plot_confusion(confusion: pd.DataFrame, normalise: bool = True,
     >>> plot_confusion(cm).axes[0].get_xlabel()
     'predicted'
     """
-    import seaborn as sns
-
-    fig, (ax,) = _fig(figsize=(5.5, 4.5))
-    data = confusion
-    if normalise:
-        data = confusion.div(confusion.sum(axis=1).replace(0, np.nan), axis=0)
-    sns.heatmap(data, annot=True, fmt=".2f" if normalise else "d", cmap="Blues", ax=ax, cbar=False)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return annotated_matrix(confusion, normalise=normalise, xlabel="predicted", ylabel="true",
+                            title=title, figsize=(5.5, 4.5)).figure
