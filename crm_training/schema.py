@@ -333,6 +333,23 @@ def data_dictionary(truth: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def require_columns(df, columns, name: str) -> None:
+    """Raise a clear error unless ``df`` is a DataFrame with all ``columns`` (named in the message).
+
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "surveys")
+    Traceback (most recent call last):
+    ...
+    ValueError: surveys: missing column(s) ['b']; found ['a']
+    """
+    if df is None:
+        raise ValueError(f"{name} table is required but missing")
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a DataFrame, not {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}; found {list(df.columns)}")
+
+
 _NULLABLE = {"bool": "boolean", "int64": "Int64"}
 
 

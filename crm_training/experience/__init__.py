@@ -9,12 +9,33 @@ Examples
 """
 from .funnel import funnel, journeys
 from .heatmap import click_heatmap, hot_spots
-from .principles import (AUDIT_ITEMS, PRINCIPLE_LABELS, PRINCIPLES, audit_items, audit_scorecard,
-                         audit_template)
-from .satisfaction import (ConsistencyResult, Estimate, channel_consistency, csat, csat_interval,
-                           customer_effort_score, effort_interval, nps, nps_interval,
-                           satisfaction_table, wilson_interval)
-from .sentiment import LEXICON, SentimentClassifier, evaluate_sentiment, sentiment_corpus
+from .principles import (
+                         AUDIT_ITEMS,
+                         PRINCIPLE_LABELS,
+                         PRINCIPLES,
+                         audit_items,
+                         audit_scorecard,
+                         audit_template,
+)
+from .satisfaction import (
+                         ConsistencyResult,
+                         Estimate,
+                         channel_consistency,
+                         csat,
+                         csat_interval,
+                         customer_effort_score,
+                         effort_interval,
+                         nps,
+                         nps_interval,
+                         satisfaction_table,
+                         wilson_interval,
+)
+from .sentiment import (
+                         LEXICON,
+                         SentimentClassifier,
+                         evaluate_sentiment,
+                         sentiment_corpus,
+)
 
 __all__ = [
     "funnel", "journeys", "click_heatmap", "hot_spots", "AUDIT_ITEMS", "PRINCIPLE_LABELS",

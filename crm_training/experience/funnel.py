@@ -22,14 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-
-
-def _require(df, cols, name):
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame, not {type(df).__name__}")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; found {list(df.columns)}")
+from ..schema import require_columns
 
 
 def funnel(web_events: pd.DataFrame, by=None, steps=S.FUNNEL_PAGES) -> pd.DataFrame:
@@ -60,7 +53,7 @@ def funnel(web_events: pd.DataFrame, by=None, steps=S.FUNNEL_PAGES) -> pd.DataFr
     2   product         1         0.500000
     """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    _require(web_events, ["session_id", "funnel_step"] + by, "web_events")
+    require_columns(web_events, ["session_id", "funnel_step"] + by, "web_events")
     if len(web_events) == 0:
         raise ValueError("web_events: no page views")
     step = pd.to_numeric(web_events["funnel_step"], errors="coerce")
@@ -127,9 +120,9 @@ def journeys(data, max_steps: int = 4, window_days: float = 30, include_web: boo
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, not {max_steps}")
     inter = data.interactions
-    _require(inter, ["customer_id", "timestamp", "channel"], "interactions")
+    require_columns(inter, ["customer_id", "timestamp", "channel"], "interactions")
     tx = data.transactions
-    _require(tx, ["customer_id", "timestamp"], "transactions")
+    require_columns(tx, ["customer_id", "timestamp"], "transactions")
     ids = [inter["customer_id"]]
     times = [inter["timestamp"].to_numpy("datetime64[ns]")]
     touch = [inter["channel"].astype("str")]

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..schema import require_columns
+
 SCALES = {"nps": (0, 10), "csat": (1, 5), "effort": (1, 7)}
 
 
@@ -193,14 +195,6 @@ def effort_interval(scores, confidence: float = 0.95) -> Estimate:
     return Estimate(float(s.mean()), float(s.mean() - half), float(s.mean() + half), int(s.size))
 
 
-def _require(df: pd.DataFrame, cols, name: str = "surveys") -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame, not {type(df).__name__}")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; found {list(df.columns)}")
-
-
 def satisfaction_table(surveys: pd.DataFrame, by="touchpoint", confidence: float = 0.95,
                        min_answers: int = 1) -> pd.DataFrame:
     """NPS, CSAT and effort with confidence intervals per group (touchpoint, channel or both).
@@ -229,7 +223,7 @@ def satisfaction_table(surveys: pd.DataFrame, by="touchpoint", confidence: float
     store    2  100.0   1.0
     """
     by = [by] if isinstance(by, str) else list(by)
-    _require(surveys, by + ["nps", "csat", "effort"])
+    require_columns(surveys, by + ["nps", "csat", "effort"], "surveys")
     if len(surveys) == 0:
         raise ValueError("surveys: no answers")
     for m in ("nps", "csat", "effort"):
@@ -299,7 +293,7 @@ def channel_consistency(surveys: pd.DataFrame, metric: str = "csat", by: str = "
     """
     if metric not in ("csat", "nps", "effort"):
         raise ValueError(f"metric must be 'csat', 'nps' or 'effort', not {metric!r}")
-    _require(surveys, [by, metric])
+    require_columns(surveys, [by, metric], "surveys")
     s = surveys[[by, metric]].dropna()
     if len(s) == 0:
         raise ValueError(f"surveys: no {metric} answers")

@@ -15,6 +15,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from ..schema import require_columns  # noqa: F401 (re-exported for the chapter modules)
+
 DAY = pd.Timedelta(days=1)
 
 FEATURE_LABELS_ZH = {
@@ -49,15 +51,6 @@ def tables(data, **extra) -> SimpleNamespace:
     out = {n: found.get(n) for n in names}
     out["truth"] = found.get("truth")
     return SimpleNamespace(**out)
-
-
-def require_columns(df: pd.DataFrame, columns, name: str) -> None:
-    """Raise ``ValueError`` naming the table and the missing columns."""
-    if df is None:
-        raise ValueError(f"{name} table is required but missing")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; found {list(df.columns)}")
 
 
 def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:

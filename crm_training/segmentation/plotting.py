@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from ..charts import annotated_matrix
-
 from .concentration import gini, lorenz_curve, pareto_table
 
 

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..schema import require_columns
+
 # Default first-response targets per priority, in hours (a common tiered SLA).
 DEFAULT_SLA_HOURS = {"urgent": 1.0, "high": 4.0, "medium": 8.0, "low": 24.0}
 
@@ -29,11 +31,7 @@ KPI_COLUMNS = ("tickets", "first_response_h_median", "first_response_h_mean", "r
 
 
 def _check(tickets: pd.DataFrame, columns) -> None:
-    if not isinstance(tickets, pd.DataFrame):
-        raise TypeError("tickets must be a pandas DataFrame (data.tickets)")
-    missing = [c for c in columns if c not in tickets.columns]
-    if missing:
-        raise ValueError(f"tickets: missing column(s) {missing}")
+    require_columns(tickets, columns, "tickets")
     if tickets.empty:
         raise ValueError("tickets is empty: nothing to measure")
 
