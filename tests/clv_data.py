@@ -6,9 +6,9 @@ never imported (its import breaks on current setuptools) and is not a dependency
 
 Where the wheel is looked for, in order:
 1. the path in the environment variable ``CRM_LIFETIMES_WHEEL``;
-2. ``tests/.cache/Lifetimes-0.11.3-*.whl`` (``.ci/run`` fills it with
-   ``python -m pip download --no-deps lifetimes==0.11.3 -d tests/.cache``);
-3. otherwise it is downloaded there with pip (PyPI only). If that fails the test fails - never
+2. ``tests/.cache/Lifetimes-0.11.3-*.whl`` (git ignores it);
+3. otherwise the first test that needs it downloads it there with
+   ``python -m pip download --no-deps lifetimes==0.11.3 -d tests/.cache`` (PyPI only). If that fails the test fails - never
    skips - with the command to run.
 """
 from __future__ import annotations
