@@ -184,7 +184,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                  required=True),
               _c("first_response_at", "datetime64[ns]", "First response", "首次响应时间",
                  "First answer to the customer.", nullable=True),
-              _c("resolved_at", "datetime64[ns]", "Resolved", "解决时间",
+              _c("resolved_at", "datetime64[ns]", "Resolved at", "解决时间",
                  "When the case was closed (blank while open).", nullable=True),
               _c("resolved", "bool", "Resolved", "是否解决", "Case closed by the end of the data."),
               _c("handled_by", "category", "Handled by", "处理方", "Chatbot or human agent.",

@@ -294,3 +294,28 @@ def test_flat_mapping_applies_to_the_files_that_have_the_column(tmp_path):
     assert res.data.customers["name"].tolist() == ["张伟"]
     res = load_client(tmp_path, mapping={"卡号": "customer_id"}, progress=False)
     assert "mapping_column_not_found" in res.report.codes()
+
+
+def test_a_saved_kit_dataset_validates_without_losing_columns(tmp_path):
+    """The kit's own CSV output is a client export too: every column maps to itself."""
+    import crm_training
+    from crm_training.clients import load_client
+
+    crm_training.generate("telecom", 300, seed=3).save(tmp_path / "tel", format="csv")
+    res = load_client(tmp_path / "tel", progress=False)
+    assert res.ok
+    original = crm_training.load(tmp_path / "tel")
+    assert res.data.tickets["resolved"].tolist() == original.tickets["resolved"].tolist()
+    assert not [i for i in res.report.issues if "resolved" in str(i)]
+
+
+def test_missing_resolved_flag_is_derived_from_resolved_at(tmp_path):
+    from crm_training.clients import load_client
+
+    p = tmp_path / "tickets.csv"
+    p.write_text("ticket_id,customer_id,created_at,resolved_at\n"
+                 "K1,C1,2024-01-01 10:00,2024-01-02 09:00\nK2,C1,2024-01-03 10:00,\n",
+                 encoding="utf-8")
+    res = load_client(p, progress=False, table="tickets")
+    assert res.data.tickets["resolved"].tolist() == [True, False]
+    assert "derived from resolved_at" in res.to_text()

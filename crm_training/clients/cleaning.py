@@ -149,6 +149,10 @@ def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
     return df
 
 
+# Columns an export may leave out because another column already says it.
+_DERIVED = {"resolved": ("resolved_at", lambda s: s.notna(), "derived from resolved_at (closed = resolved)")}
+
+
 def fill_defaults(df: pd.DataFrame, table: str, file: str, log: CleaningLog) -> pd.DataFrame:
     """Give blank yes/no flags and counts the model's default (False, 1 unit, 0), logged."""
     df = df.copy()
@@ -158,6 +162,12 @@ def fill_defaults(df: pd.DataFrame, table: str, file: str, log: CleaningLog) -> 
         elif c.dtype == "int64":
             default = 1 if c.name == "quantity" else 0
         else:
+            continue
+        if c.name not in df.columns and c.name in _DERIVED and _DERIVED[c.name][0] in df.columns:
+            source_col, rule, how = _DERIVED[c.name]
+            df[c.name] = rule(df[source_col])
+            if len(df):
+                log.add(file, table, "changed", len(df), f"column not in the export: {how}", c.name)
             continue
         if c.name not in df.columns:
             if len(df):

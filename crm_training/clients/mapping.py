@@ -149,13 +149,15 @@ def synonyms(table: str) -> dict[str, list[str]]:
 
 @functools.lru_cache(maxsize=None)
 def _lookup(table: str) -> dict[str, tuple[str, int]]:
-    """Normalised name -> (model column, rank); a name claimed by two columns goes to the first.
+    """Normalised name -> (model column, rank); a name claimed by two columns goes to the one
+    that ranks it higher (a column's own name first), then to the first column.
 
     Cached: the tables are constant (do not modify the returned dict)."""
     out = {}
     for col, names in synonyms(table).items():
         for rank, n in enumerate(names):
-            out.setdefault(n, (col, rank))
+            if n not in out or rank < out[n][1]:
+                out[n] = (col, rank)
     return out
 
 
