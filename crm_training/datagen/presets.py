@@ -132,7 +132,7 @@ PRESETS: dict[str, Preset] = {p.industry: p for p in [
                     self_service=0.1, online=0.5),
             Segment("mass_active", 0.35, 20, 0.2, 80, 0.35, 3.8, online=0.7),
             Segment("mass_passive", 0.35, 6, 0.3, 60, 0.30, 3.5, rate_shape=1.5, online=0.5),
-            Segment("at_risk", 0.2, 8, 0.6, 50, 0.25, 3.0, high_service=0.3, online=0.6),
+            Segment("at_risk", 0.2, 8, 0.5, 50, 0.25, 3.0, high_service=0.3, online=0.6),
         ),
         categories=("cards", "loans", "deposits", "wealth", "insurance", "fees"),
         categories_zh=("信用卡", "贷款", "存款", "理财", "保险", "手续费"),
