@@ -6,6 +6,7 @@ stage's parameters leaves the other stages' draws untouched.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -146,18 +147,28 @@ def generate(industry: str = "retail", n_customers: int = 10_000, seed: int = 0,
     pop, cust_df, truth_c = customers.make_population(rngs["customers"], preset, locale, t0, t1, n,
                                                       seed)
     bar.update()
-    tx, campaign, tx_rows = orders.make_transactions(rngs["purchases"], pop)
-    bar.update()
-    interactions = contacts.make_interactions(rngs["contacts"], pop)
-    tickets, ticket_labels = contacts.make_tickets(rngs["contacts"], pop)
-    surveys, survey_labels, csat_effect = contacts.make_surveys(rngs["contacts"], pop, tx, tx_rows["owner"])
-    bar.update()
-    loyalty_events = loyalty.make_loyalty_events(rngs["loyalty"], pop, tx, tx_rows)
-    bar.update()
-    web_events = web.make_web_events(rngs["web"], pop)
-    bar.update()
-    experiments = customers.make_experiments(rngs["experiments"], pop, campaign)
-    bar.update()
+
+    def done(future):
+        bar.update()
+
+    # Stages that need only the population run beside the order stage on the second core (numpy
+    # and Arrow release the GIL); each stage has its own random stream, so results do not depend
+    # on the interleaving.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        web_job = pool.submit(web.make_web_events, rngs["web"], pop)
+        web_job.add_done_callback(done)
+        tx, campaign, tx_rows = orders.make_transactions(rngs["purchases"], pop)
+        bar.update()
+        loyalty_job = pool.submit(loyalty.make_loyalty_events, rngs["loyalty"], pop, tx, tx_rows)
+        loyalty_job.add_done_callback(done)
+        interactions = contacts.make_interactions(rngs["contacts"], pop)
+        tickets, ticket_labels = contacts.make_tickets(rngs["contacts"], pop)
+        surveys, survey_labels, csat_effect = contacts.make_surveys(rngs["contacts"], pop, tx,
+                                                                    tx_rows["owner"])
+        bar.update()
+        experiments = customers.make_experiments(rngs["experiments"], pop, campaign)
+        bar.update()
+        web_events, loyalty_events = web_job.result(), loyalty_job.result()
     bar.close()
 
     truth = {
