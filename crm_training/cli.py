@@ -55,6 +55,23 @@ def _cmd_validate(args) -> int:
     return run_validate(args)
 
 
+def _cmd_exercises(args) -> int:
+    from .exercises import build_exercises
+    from .fileio import OutputExistsError
+
+    if not args.build:
+        print("crm-training exercises: nothing to do (use --build)", file=sys.stderr)
+        return 2
+    try:
+        written = build_exercises(args.src, args.dst, force=args.force)
+    except (FileNotFoundError, OutputExistsError, ValueError) as e:
+        print(f"crm-training exercises: {e}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} exercise notebooks written to {args.dst} (solutions stripped, "
+          "outputs cleared)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crm-training", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -94,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_validate)
+
+    e = sub.add_parser("exercises", help="generate the trainee exercise notebooks from the "
+                       "solution notebooks")
+    e.add_argument("--build", action="store_true", help="write --dst from --src")
+    e.add_argument("--src", default="solutions", help="solution notebooks (default solutions)")
+    e.add_argument("--dst", default="exercises", help="folder to write (default exercises)")
+    e.add_argument("--force", action="store_true", help="replace --dst even if it holds other "
+                   "files than notebooks")
+    e.set_defaults(func=_cmd_exercises)
     return parser
 
 

@@ -1,0 +1,380 @@
+"""The exercises of chapters 1-6: reference answers and the typical mistakes each check recognises.
+
+Each reference calls the package (never a re-implementation), so the check is right exactly when
+the package is; each mistake computes what a trainee who made it would get on the same data, so
+the check can answer with the hint written for that mistake. The questions themselves are in
+``solutions/0N_exercises.ipynb``.
+
+Examples
+--------
+>>> from crm_training.exercises import REGISTRY
+>>> sorted(REGISTRY)[:3]
+['01.1', '01.2', '02.1']
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..clv import historic_clv
+from ..evaluation import ab_test, npv
+from ..experience import funnel, satisfaction_table
+from ..loyalty import breakage_rate, naive_member_uplift, points_liability, points_summary
+from ..segmentation import customer_value, gini, rfm_scores, top_share, value_tiers
+from ..service import agents_needed, ticket_times, traffic_intensity
+from .checks import Exercise, Mistake, register
+
+PERCENT = "Give a share between 0 and 1, not a percentage (0.25, not 25)."
+
+
+def _gross(data):
+    """The transactions without their return rows: what forgetting returns amounts to."""
+    t = data.transactions
+    return t[~t["is_return"] & (t["amount"] >= 0)]
+
+
+# ---- chapter 1: why CRM matters (retail) -----------------------------------------------------
+
+register(Exercise(
+    "01.1", "share of profit from the top 20% of customers", "number",
+    lambda d: top_share(customer_value(d, "profit"), 0.2),
+    "value each customer by profit (amount - cost, returns included), rank, and divide the top "
+    "20%'s profit by the total: crm_training.segmentation.top_share.",
+    (Mistake("revenue", lambda d: top_share(customer_value(d, "revenue"), 0.2),
+             "that is the share of revenue. The question asks for profit: amount - cost per line, "
+             "and a big spender with thin margins is not a top-profit customer."),
+     Mistake("percent", lambda d: 100 * top_share(customer_value(d, "profit"), 0.2), PERCENT),
+     Mistake("per_transaction", lambda d: top_share(
+         d.transactions["amount"] - d.transactions["cost"], 0.2),
+         "you ranked order lines. The 80/20 rule is about customers: sum profit per customer "
+         "first (customer_value), then take the top 20% of customers.")),
+))
+
+register(Exercise(
+    "01.2", "Gini coefficient of net revenue per customer", "number",
+    lambda d: gini(customer_value(d, "revenue"), negative="clip"),
+    "one value per customer (net revenue: amount summed, returns included), then "
+    "crm_training.segmentation.gini; 0 means everybody spends the same, 1 one customer has it all.",
+    (Mistake("per_transaction", lambda d: gini(d.transactions["amount"], negative="clip"),
+             "that is the Gini of single order lines. Concentration is about customers: sum the "
+             "amounts per customer first (customer_value), then take the Gini."),
+     Mistake("profit", lambda d: gini(customer_value(d, "profit"), negative="clip"),
+             "that is the Gini of profit; the question asks for net revenue (amount)."),
+     Mistake("percent", lambda d: 100 * gini(customer_value(d, "revenue"), negative="clip"),
+             "the Gini coefficient runs from 0 to 1, not 0 to 100.")),
+))
+
+# ---- chapter 2: segmentation and value tiers (bank) ------------------------------------------
+
+
+def _segment_counts(d) -> pd.Series:
+    counts = rfm_scores(d)["segment"].astype(str).value_counts()
+    return counts[counts > 0]
+
+
+def _segment_transactions(d) -> pd.Series:
+    seg = rfm_scores(d)["segment"].astype(str)
+    return d.transactions["customer_id"].map(seg).value_counts()
+
+
+register(Exercise(
+    "02.1", "customers per RFM segment", "series", lambda d: _segment_counts(d),
+    "score every customer with crm_training.segmentation.rfm_scores(data) and count the rows per "
+    "'segment' (value_counts): one row per customer.",
+    (Mistake("shares", lambda d: _segment_counts(d) / _segment_counts(d).sum(),
+             "those are shares of customers; the question asks for counts (numbers of customers)."),
+     Mistake("transactions", _segment_transactions,
+             "you counted transaction rows per segment. Count customers: one row per customer "
+             "in the scores table.")),
+    fmt="{:,.6g}",
+))
+
+register(Exercise(
+    "02.2", "median historic CLV (profit net of returns) per customer", "number",
+    lambda d: historic_clv(d.transactions)["profit"].median(),
+    "crm_training.clv.historic_clv(data.transactions) gives one row per customer with 'profit' "
+    "net of returns; take its median.",
+    (Mistake("revenue", lambda d: historic_clv(d.transactions)["revenue"].median(),
+             "that is the median revenue. Historic CLV counts profit (amount - cost): revenue "
+             "overstates what a customer is worth to the firm."),
+     Mistake("mean", lambda d: historic_clv(d.transactions)["profit"].mean(),
+             "that is the mean. The question asks for the median: with a few very valuable "
+             "customers the mean is pulled far above the typical customer."),
+     Mistake("no_returns", lambda d: historic_clv(_gross(d))["profit"].median(),
+             "you left out the returns (negative rows); profit must be net of what was sent "
+             "back.")),
+    fmt="{:,.2f}",
+))
+
+AT_RISK = ("At risk", "Cannot lose them")
+
+
+def _valuable_at_risk(d, measure="profit", segments=AT_RISK, tier=True,
+                      tiers=("high",)) -> int:
+    seg = rfm_scores(d)["segment"].astype(str).isin(segments)
+    high = value_tiers(d, measure=measure)["value_tier"].astype(str).isin(tiers)
+    return int((seg & high.reindex(seg.index, fill_value=False)).sum() if tier else seg.sum())
+
+
+register(Exercise(
+    "02.3", "number of high-value customers at risk", "integer", lambda d: _valuable_at_risk(d),
+    "take the high tier of value_tiers(data, measure='profit') (top 20% by profit) and the RFM "
+    "segments 'At risk' and 'Cannot lose them' from rfm_scores(data); count customers in both.",
+    (Mistake("revenue_tiers", lambda d: _valuable_at_risk(d, measure="revenue"),
+             "your high tier is by revenue; the question ranks customers by profit "
+             "(value_tiers(..., measure='profit'))."),
+     Mistake("at_risk_only", lambda d: _valuable_at_risk(d, segments=("At risk",)),
+             "'Cannot lose them' (big past buyers gone quiet) are at risk too: count both "
+             "segments."),
+     Mistake("high_and_medium", lambda d: _valuable_at_risk(d, tiers=("high", "medium")),
+             "you counted the medium tier too; the high tier is the top 20% by profit only."),
+     Mistake("all_tiers", lambda d: _valuable_at_risk(d, tier=False),
+             "you counted every customer at risk; keep only those in the high value tier.")),
+))
+
+# ---- chapter 3: customer experience design (travel) ------------------------------------------
+
+
+def _nps_by(d, promoter=9, detractor=6) -> pd.Series:
+    s = d.surveys.dropna(subset=["nps"])
+    score = s["nps"].astype(float)
+    net = (score >= promoter).astype(float) - (score <= detractor).astype(float)
+    return 100 * net.groupby(s["touchpoint"].astype(str)).mean()
+
+
+def _score_by(d, column, how) -> pd.Series:
+    s = d.surveys.dropna(subset=[column])
+    score = s[column].astype(float)
+    return (how(score)).groupby(s["touchpoint"].astype(str)).mean()
+
+
+def _nps_reference(d) -> pd.Series:
+    t = satisfaction_table(d.surveys, by="touchpoint")["nps"]
+    return t.set_axis(t.index.astype(str))
+
+
+register(Exercise(
+    "03.1", "NPS per touchpoint", "series", _nps_reference,
+    "NPS = % promoters (9-10) minus % detractors (0-6), in points from -100 to 100, per "
+    "touchpoint: crm_training.experience.satisfaction_table(data.surveys)['nps'].",
+    (Mistake("promoters_from_7", lambda d: _nps_by(d, promoter=7),
+             "you counted 7-8 as promoters. Promoters answer 9-10; 7-8 are passives (neither "
+             "promoters nor detractors); detractors are 0-6."),
+     Mistake("promoters_from_8", lambda d: _nps_by(d, promoter=8),
+             "you counted 8 as a promoter. Promoters answer 9 or 10 only."),
+     Mistake("detractors_to_5", lambda d: _nps_by(d, detractor=5),
+             "detractors are 0-6 (you stopped at 5)."),
+     Mistake("mean_score", lambda d: _score_by(d, "nps", lambda x: x),
+             "that is the mean score on the 0-10 scale. NPS is not an average: it is % promoters "
+             "(9-10) minus % detractors (0-6)."),
+     Mistake("share", lambda d: _nps_by(d) / 100,
+             "NPS is given in points from -100 to 100 (a difference of percentages), not as a "
+             "share.")),
+    fmt="{:.2f}",
+))
+
+
+def _csat_reference(d) -> pd.Series:
+    t = satisfaction_table(d.surveys, by="touchpoint")["csat"]
+    return t.set_axis(t.index.astype(str))
+
+
+register(Exercise(
+    "03.2", "CSAT per touchpoint", "series", _csat_reference,
+    "CSAT is the share of answers 4 or 5 on the 1-5 scale, per touchpoint: "
+    "crm_training.experience.satisfaction_table(data.surveys)['csat'].",
+    (Mistake("mean_score", lambda d: _score_by(d, "csat", lambda x: x),
+             "that is the mean score (1-5). CSAT is the share of satisfied answers: 4 or 5."),
+     Mistake("three_satisfied", lambda d: _score_by(d, "csat", lambda x: x >= 3),
+             "you counted 3 as satisfied. 3 is neutral: only 4 and 5 count."),
+     Mistake("percent", lambda d: 100 * _csat_reference(d), PERCENT)),
+    fmt="{:.3f}",
+))
+
+
+register(Exercise(
+    "03.3", "overall conversion from home page to confirmation", "number",
+    lambda d: funnel(d.web_events)["overall_conversion"].iloc[-1],
+    "crm_training.experience.funnel(data.web_events) counts sessions per step; the overall "
+    "conversion of the last step is confirmed sessions / sessions that started.",
+    (Mistake("last_step", lambda d: funnel(d.web_events)["step_conversion"].iloc[-1],
+             "that is the conversion of the last step only (checkout to confirmation). The "
+             "question asks for the whole funnel: confirmations / sessions at the first step."),
+     Mistake("drop_off", lambda d: 1 - funnel(d.web_events)["overall_conversion"].iloc[-1],
+             "that is the share of sessions lost on the way (the drop-off); the conversion is "
+             "the share that reached the confirmation."),
+     Mistake("percent", lambda d: 100 * funnel(d.web_events)["overall_conversion"].iloc[-1],
+             PERCENT)),
+))
+
+# ---- chapter 4: loyalty programmes (coffee chain) --------------------------------------------
+
+
+def _earned_points(d) -> float:
+    return points_summary(d.loyalty_events)["earned"]
+
+
+register(Exercise(
+    "04.1", "points liability (currency)", "number",
+    lambda d, point_value: points_liability(d.loyalty_events, point_value)["liability"],
+    "outstanding points = earned - redeemed - expired (the sum of the ledger's points), times "
+    "the value of a point: crm_training.loyalty.points_liability(events, point_value).",
+    (Mistake("points", lambda d, point_value: points_liability(
+        d.loyalty_events, point_value)["outstanding_points"],
+        "that is a number of points; the liability is money: multiply by the point value."),
+     Mistake("earned_only", lambda d, point_value: _earned_points(d) * point_value,
+             "you valued every point ever earned. Redeemed and expired points are no longer "
+             "owed: subtract them (they are negative rows in the ledger)."),
+     Mistake("no_expiry", lambda d, point_value: (points_summary(d.loyalty_events)["earned"]
+                                                 - points_summary(d.loyalty_events)["redeemed"])
+             * point_value,
+             "expired points are no longer owed either: subtract them too."),
+     Mistake("net_of_breakage", lambda d, point_value: points_liability(
+         d.loyalty_events, point_value)["net_liability"],
+         "you applied the breakage rate; the question asks for the gross liability (every "
+         "outstanding point at its value).")),
+    params={"point_value": 0.01}, fmt="{:,.2f}",
+))
+
+
+def _expired_over_redeemed(d) -> float:
+    s = points_summary(d.loyalty_events)
+    return s["expired"] / s["redeemed"]
+
+
+register(Exercise(
+    "04.2", "breakage rate", "number", lambda d: breakage_rate(d.loyalty_events),
+    "breakage = points expired unused / points earned (earn and referral rows): "
+    "crm_training.loyalty.breakage_rate.",
+    (Mistake("sign", lambda d: -breakage_rate(d.loyalty_events),
+             "expired points are stored as negative numbers in the ledger: the rate is positive "
+             "(take the absolute value of the expired points)."),
+     Mistake("over_redeemed", _expired_over_redeemed,
+             "you divided by the redeemed points; breakage is a share of the points earned."),
+     Mistake("percent", lambda d: 100 * breakage_rate(d.loyalty_events), PERCENT)),
+))
+
+
+def _uplift(d, how) -> float:
+    r = naive_member_uplift(d)
+    return how(r["member_rate"], r["non_member_rate"])
+
+
+register(Exercise(
+    "04.3", "naive member uplift (relative)", "number",
+    lambda d: naive_member_uplift(d)["effect"],
+    "members' purchase rate / non-members' rate - 1: crm_training.loyalty.naive_member_uplift.",
+    (Mistake("ratio", lambda d: _uplift(d, lambda m, n: m / n),
+             "that is the ratio of the rates; the uplift is the ratio minus 1 (a ratio of 1.3 is "
+             "+30%)."),
+     Mistake("absolute", lambda d: _uplift(d, lambda m, n: m - n),
+             "that is the difference in purchases per year; the question asks for the relative "
+             "uplift (difference / non-members' rate)."),
+     Mistake("percent", lambda d: 100 * naive_member_uplift(d)["effect"],
+             "give the uplift as a share (0.3 for +30%), not a percentage.")),
+))
+
+# ---- chapter 5: customer service upgrade (telecom) -------------------------------------------
+
+
+register(Exercise(
+    "05.1", "median first response time (hours)", "number",
+    lambda d: ticket_times(d.tickets)["first_response_h"].median(),
+    "first response time = first_response_at - created_at, in hours, per ticket "
+    "(crm_training.service.ticket_times); then the median over all tickets.",
+    (Mistake("mean", lambda d: ticket_times(d.tickets)["first_response_h"].mean(),
+             "that is the mean. Response times are skewed (a few tickets wait days), so service "
+             "teams report the median: use .median()."),
+     Mistake("minutes", lambda d: 60 * ticket_times(d.tickets)["first_response_h"].median(),
+             "that looks like minutes; give hours (divide a Timedelta by pd.Timedelta(hours=1))."),
+     Mistake("resolution", lambda d: ticket_times(d.tickets)["resolution_h"].median(),
+             "that is the resolution time (created to resolved); the question asks for the time "
+             "to the first response.")),
+    fmt="{:.4g}",
+))
+
+
+def _agents(d, calls_per_hour, aht_minutes, service_level, answer_seconds):
+    return agents_needed(calls_per_hour, aht_minutes / 60, service_level, answer_seconds / 3600)
+
+
+register(Exercise(
+    "05.2", "number of agents needed", "integer", _agents,
+    "Erlang C: crm_training.service.agents_needed(arrival_rate, aht, target_service_level, "
+    "target_time) with every time in the same unit (hours here).",
+    (Mistake("load_only", lambda d, calls_per_hour, aht_minutes, **_: int(np.ceil(
+        traffic_intensity(calls_per_hour, aht_minutes / 60))),
+        "that only carries the load (traffic intensity in Erlangs): with so few agents almost "
+        "every caller waits. Add agents until the service level target is met (agents_needed)."),
+     Mistake("load_plus_one", lambda d, calls_per_hour, aht_minutes, **_: int(np.ceil(
+         traffic_intensity(calls_per_hour, aht_minutes / 60))) + 1,
+         "one agent above the load keeps the queue stable but does not reach the service level "
+         "target: use Erlang C (agents_needed)."),
+     Mistake("aht_minutes", lambda d, calls_per_hour, aht_minutes, service_level,
+             answer_seconds: agents_needed(calls_per_hour, aht_minutes, service_level,
+                                           answer_seconds / 3600),
+             "the handling time is in minutes but the calls are per hour: convert the handling "
+             "time to hours (minutes / 60) so that both use the same unit.")),
+    params={"calls_per_hour": 120, "aht_minutes": 4, "service_level": 0.8, "answer_seconds": 20},
+    needs_data=False, fmt="{:.0f}",
+))
+
+# ---- chapter 6: implementation and evaluation (manufacturing) --------------------------------
+
+
+def _ci(d, z=None, sign=1):
+    r = ab_test(d)
+    low, high = (r["ci_low"], r["ci_high"]) if z is None else (
+        r["difference"] - z * r["se"], r["difference"] + z * r["se"])
+    return (low, high) if sign > 0 else (-high, -low)
+
+
+register(Exercise(
+    "06.1", "difference in 30-day conversion (treatment - control)", "number",
+    lambda d: ab_test(d)["difference"],
+    "per group, the share of assigned customers who ordered within 30 days of the start "
+    "(crm_training.evaluation.campaign_conversion); treatment minus control.",
+    (Mistake("sign", lambda d: -ab_test(d)["difference"],
+             "wrong sign: the effect is treatment minus control."),
+     Mistake("points", lambda d: 100 * ab_test(d)["difference"],
+             "give the difference as a share (0.05 for 5 percentage points), not in points."),
+     Mistake("relative", lambda d: ab_test(d)["relative_lift"],
+             "that is the relative lift (difference / control rate); the question asks for the "
+             "absolute difference of the two conversion rates.")),
+))
+
+register(Exercise(
+    "06.2", "95% confidence interval of the difference", "pair", lambda d: _ci(d),
+    "difference ± 1.96 × standard error, with the unpooled standard error "
+    "sqrt(p_c (1 - p_c) / n_c + p_t (1 - p_t) / n_t): crm_training.evaluation.ab_test.",
+    (Mistake("ninety", lambda d: _ci(d, z=1.6448536269514722),
+             "that is a 90% interval (z = 1.645); a 95% interval uses z = 1.96."),
+     Mistake("sign", lambda d: _ci(d, sign=-1),
+             "that is the interval of control minus treatment; the difference is treatment minus "
+             "control."),
+     Mistake("points", lambda d: tuple(100 * v for v in _ci(d)),
+             "give the bounds as shares, not percentage points.")),
+    atol=1e-4,  # bounds near 0: 0.01 percentage point absolute, so z = 1.96 or 1.959964 both pass
+))
+
+
+def _npv_first_discounted(d, cash_flows, rate):
+    return npv(cash_flows, rate) / (1 + rate)
+
+
+register(Exercise(
+    "06.3", "NPV at the given rate", "number",
+    lambda d, cash_flows, rate: npv(cash_flows, rate),
+    "NPV = sum of cash_flow_t / (1 + rate)^t with t = 0 for the investment (not discounted): "
+    "crm_training.evaluation.npv.",
+    (Mistake("discounted_first", _npv_first_discounted,
+             "you discounted the first cash flow too (Excel's NPV() does that). The investment "
+             "is paid today, at t = 0: it is not discounted."),
+     Mistake("undiscounted", lambda d, cash_flows, rate: float(np.sum(cash_flows)),
+             "that is the plain sum: money received in later years is worth less today, divide "
+             "each year's cash flow by (1 + rate)^t."),
+     Mistake("rate_percent", lambda d, cash_flows, rate: npv(cash_flows, rate * 100),
+             "the rate is a share: 8% is 0.08, not 8.")),
+    params={"cash_flows": (-250_000, 90_000, 110_000, 120_000, 120_000), "rate": 0.08},
+    needs_data=False, fmt="{:,.2f}",
+))

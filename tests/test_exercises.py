@@ -1,0 +1,400 @@
+"""Exercises: checks accept right answers and name typical mistakes; exercises/ is generated.
+
+The wrong answers below are written the way a trainee would write them (plain pandas on the
+tables), not with the catalogue's own functions, so a check that recognised only its own
+formulas would fail here. The solutions themselves are executed by nbval (pytest config).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+import crm_training
+from crm_training.cli import main
+from crm_training.exercises import REGISTRY, build_exercises, check, strip_solutions
+from crm_training.exercises.build import exercise_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER_INDUSTRY = {"01": "retail", "02": "bank", "03": "travel", "04": "coffee_chain",
+                    "05": "telecom", "06": "manufacturing"}
+
+
+@pytest.fixture(scope="module")
+def datasets():
+    cache = {}
+
+    def get(exercise_id):
+        industry = CHAPTER_INDUSTRY[exercise_id[:2]]
+        if industry not in cache:  # the notebooks' defaults: the same data as the solutions
+            cache[industry] = crm_training.generate(industry, 3000, seed=7)
+        return cache[industry]
+    return get
+
+
+# ---- trainee-style answers -------------------------------------------------------------------
+
+def _per_customer(d, values):
+    t = d.transactions
+    return values.groupby(t["customer_id"]).sum().reindex(d.customers["customer_id"],
+                                                         fill_value=0.0)
+
+
+def _top_share(values, top=0.2):
+    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    return v[: math.ceil(top * len(v))].sum() / v.sum()
+
+
+def _gini(values):
+    x = np.sort(np.clip(np.asarray(values, dtype=float), 0, None))
+    n = len(x)
+    return float(((2 * np.arange(1, n + 1) - n - 1) * x).sum() / (n * x.sum()))
+
+
+def _nps(d, promoter=9, detractor=6):
+    s = d.surveys.dropna(subset=["nps"])
+    g = s.groupby(s["touchpoint"].astype(str))["nps"]
+    return 100 * (g.apply(lambda x: (x >= promoter).mean() - (x <= detractor).mean()))
+
+
+def _csat(d, satisfied=4):
+    s = d.surveys.dropna(subset=["csat"])
+    return s.groupby(s["touchpoint"].astype(str))["csat"].apply(lambda x: (x >= satisfied).mean())
+
+
+def _sessions(d, step):
+    w = d.web_events
+    return w.loc[w["funnel_step"] == step, "session_id"].nunique()
+
+
+def _ledger(d, *types):
+    ev = d.loyalty_events
+    return float(ev.loc[ev["event_type"].isin(types), "points"].sum())
+
+
+def _hours(d, end):
+    t = d.tickets
+    return (t[end] - t["created_at"]) / pd.Timedelta(hours=1)
+
+
+def _conversion(d):
+    from crm_training.evaluation import campaign_conversion
+    rates = campaign_conversion(d).groupby("group", observed=True)["converted"].agg(["mean",
+                                                                                     "size"])
+    return rates.loc["control"], rates.loc["treatment"]
+
+
+def _ci(d, z=1.959963984540054):
+    c, t = _conversion(d)
+    diff = t["mean"] - c["mean"]
+    se = math.sqrt(c["mean"] * (1 - c["mean"]) / c["size"]
+                   + t["mean"] * (1 - t["mean"]) / t["size"])
+    return diff - z * se, diff + z * se
+
+
+def _at_risk(d, measure="profit", segments=("At risk", "Cannot lose them"), tiers=("high",)):
+    from crm_training.segmentation import rfm_scores, value_tiers
+    seg = rfm_scores(d)["segment"].astype(str)
+    tier = value_tiers(d, measure=measure)["value_tier"].astype(str).reindex(seg.index)
+    return int((seg.isin(segments) & tier.isin(tiers)).sum())
+
+
+def _profit(d):
+    t = d.transactions
+    return t["amount"] - t["cost"]
+
+
+FLOWS, RATE = [-250_000, 90_000, 110_000, 120_000, 120_000], 0.08
+
+# exercise -> right answers (several ways a trainee may get there)
+RIGHT = {
+    "01.1": [lambda d: _top_share(_per_customer(d, _profit(d)))],
+    "01.2": [lambda d: _gini(_per_customer(d, d.transactions["amount"]))],
+    "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
+             lambda d: crm_training.segmentation.rfm_scores(d).groupby(
+                 "segment", observed=True).size().to_dict()],
+    "02.2": [lambda d: _profit(d).groupby(d.transactions["customer_id"]).sum().median()],
+    "02.3": [lambda d: _at_risk(d)],
+    "03.1": [_nps],
+    "03.2": [_csat],
+    "03.3": [lambda d: _sessions(d, 6) / _sessions(d, 1)],
+    "04.1": [lambda d: d.loyalty_events["points"].sum() * 0.01],
+    "04.2": [lambda d: -_ledger(d, "expire") / _ledger(d, "earn", "referral")],
+    "04.3": [lambda d: crm_training.loyalty.naive_member_uplift(d)["effect"]],
+    "05.1": [lambda d: _hours(d, "first_response_at").median()],
+    "05.2": [lambda d: 11],
+    "06.1": [lambda d: _conversion(d)[1]["mean"] - _conversion(d)[0]["mean"]],
+    "06.2": [_ci, lambda d: list(_ci(d))],
+    "06.3": [lambda d: sum(cf / (1 + RATE) ** t for t, cf in enumerate(FLOWS))],
+}
+
+# (exercise, wrong answer, mistake the check must name, words of the hint it must give)
+WRONG = [
+    ("01.1", lambda d: _top_share(_per_customer(d, d.transactions["amount"])), "revenue",
+     "share of revenue"),
+    ("01.1", lambda d: 100 * _top_share(_per_customer(d, _profit(d))), "percent",
+     "not a percentage"),
+    ("01.1", lambda d: _top_share(_profit(d)), "per_transaction", "order lines"),
+    ("01.2", lambda d: _gini(d.transactions["amount"]), "per_transaction", "single order lines"),
+    ("01.2", lambda d: _gini(_per_customer(d, _profit(d))), "profit", "Gini of profit"),
+    ("01.2", lambda d: 100 * _gini(_per_customer(d, d.transactions["amount"])), "percent",
+     "0 to 1"),
+    ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
+        normalize=True), "shares", "shares of customers"),
+    ("02.1", lambda d: d.transactions["customer_id"].map(
+        crm_training.segmentation.rfm_scores(d)["segment"]).value_counts(), "transactions",
+     "transaction rows"),
+    ("02.2", lambda d: d.transactions.groupby("customer_id")["amount"].sum().median(),
+     "revenue", "median revenue"),
+    ("02.2", lambda d: _profit(d).groupby(d.transactions["customer_id"]).sum().mean(), "mean",
+     "that is the mean"),
+    ("02.2", lambda d: _profit(d)[~d.transactions["is_return"]].groupby(
+        d.transactions["customer_id"]).sum().median(), "no_returns", "left out the returns"),
+    ("02.3", lambda d: _at_risk(d, measure="revenue"), "revenue_tiers", "by revenue"),
+    ("02.3", lambda d: _at_risk(d, segments=("At risk",)), "at_risk_only", "Cannot lose them"),
+    ("02.3", lambda d: _at_risk(d, tiers=("high", "medium")), "high_and_medium",
+     "medium tier"),
+    ("02.3", lambda d: _at_risk(d, tiers=("high", "medium", "potential")), "all_tiers",
+     "every customer at risk"),
+    ("03.1", lambda d: _nps(d, promoter=7), "promoters_from_7", "counted 7-8 as promoters"),
+    ("03.1", lambda d: _nps(d, promoter=8), "promoters_from_8", "8 as a promoter"),
+    ("03.1", lambda d: _nps(d, detractor=5), "detractors_to_5", "detractors are 0-6"),
+    ("03.1", lambda d: d.surveys.groupby("touchpoint", observed=True)["nps"].mean(),
+     "mean_score", "not an average"),
+    ("03.1", lambda d: _nps(d) / 100, "share", "-100 to 100"),
+    ("03.2", lambda d: d.surveys.groupby("touchpoint", observed=True)["csat"].mean(),
+     "mean_score", "mean score"),
+    ("03.2", lambda d: _csat(d, satisfied=3), "three_satisfied", "3 is neutral"),
+    ("03.2", lambda d: 100 * _csat(d), "percent", "not a percentage"),
+    ("03.3", lambda d: _sessions(d, 6) / _sessions(d, 5), "last_step", "last step only"),
+    ("03.3", lambda d: 1 - _sessions(d, 6) / _sessions(d, 1), "drop_off", "drop-off"),
+    ("03.3", lambda d: 100 * _sessions(d, 6) / _sessions(d, 1), "percent", "not a percentage"),
+    ("04.1", lambda d: d.loyalty_events["points"].sum(), "points", "multiply by the point value"),
+    ("04.1", lambda d: _ledger(d, "earn", "referral") * 0.01, "earned_only",
+     "every point ever earned"),
+    ("04.1", lambda d: _ledger(d, "earn", "referral", "redeem") * 0.01, "no_expiry",
+     "expired points"),
+    ("04.1", lambda d: d.loyalty_events["points"].sum() * 0.01 * (
+        1 + _ledger(d, "expire") / _ledger(d, "earn", "referral")), "net_of_breakage",
+     "gross liability"),
+    ("04.2", lambda d: _ledger(d, "expire") / _ledger(d, "earn", "referral"), "sign",
+     "negative numbers"),
+    ("04.2", lambda d: _ledger(d, "expire") / _ledger(d, "redeem"), "over_redeemed",
+     "redeemed points"),
+    ("04.2", lambda d: -100 * _ledger(d, "expire") / _ledger(d, "earn", "referral"), "percent",
+     "not a percentage"),
+    ("04.3", lambda d: 1 + crm_training.loyalty.naive_member_uplift(d)["effect"], "ratio",
+     "ratio minus 1"),
+    ("04.3", lambda d: (lambda r: r["member_rate"] - r["non_member_rate"])(
+        crm_training.loyalty.naive_member_uplift(d)), "absolute", "relative uplift"),
+    ("04.3", lambda d: 100 * crm_training.loyalty.naive_member_uplift(d)["effect"], "percent",
+     "not a percentage"),
+    ("05.1", lambda d: _hours(d, "first_response_at").mean(), "mean", "use .median()"),
+    ("05.1", lambda d: 60 * _hours(d, "first_response_at").median(), "minutes", "minutes"),
+    ("05.1", lambda d: _hours(d, "resolved_at").median(), "resolution", "resolution time"),
+    ("05.2", lambda d: math.ceil(120 * 4 / 60), "load_only", "traffic intensity"),
+    ("05.2", lambda d: math.ceil(120 * 4 / 60) + 1, "load_plus_one", "Erlang C"),
+    ("05.2", lambda d: crm_training.service.agents_needed(120, 4, 0.8, 20 / 3600), "aht_minutes",
+     "minutes / 60"),
+    ("06.1", lambda d: _conversion(d)[0]["mean"] - _conversion(d)[1]["mean"], "sign",
+     "treatment minus control"),
+    ("06.1", lambda d: 100 * (_conversion(d)[1]["mean"] - _conversion(d)[0]["mean"]), "points",
+     "as a share"),
+    ("06.1", lambda d: _conversion(d)[1]["mean"] / _conversion(d)[0]["mean"] - 1, "relative",
+     "relative lift"),
+    ("06.2", lambda d: _ci(d, z=1.645), "ninety", "90% interval"),
+    ("06.2", lambda d: tuple(-v for v in _ci(d)[::-1]), "sign", "control minus treatment"),
+    ("06.2", lambda d: tuple(100 * v for v in _ci(d)), "points", "as shares"),
+    ("06.3", lambda d: sum(cf / (1 + RATE) ** (t + 1) for t, cf in enumerate(FLOWS)),
+     "discounted_first", "first cash flow"),
+    ("06.3", lambda d: sum(FLOWS), "undiscounted", "plain sum"),
+    ("06.3", lambda d: sum(cf / (1 + 8) ** t for t, cf in enumerate(FLOWS)), "rate_percent",
+     "0.08"),
+]
+
+
+def _call(exercise_id, answer, data):
+    ex = REGISTRY[exercise_id]
+    return check(exercise_id, answer, data if ex.needs_data else None)
+
+
+@pytest.mark.parametrize("exercise_id, i", [(e, i) for e, fs in RIGHT.items()
+                                            for i in range(len(fs))])
+def test_right_answers_pass(datasets, exercise_id, i, capsys):
+    data = datasets(exercise_id)
+    result = _call(exercise_id, RIGHT[exercise_id][i](data), data)
+    assert result.passed, result.message
+    assert capsys.readouterr().out.startswith(f"✓ {exercise_id}")
+
+
+@pytest.mark.parametrize("exercise_id, wrong, mistake, words", WRONG,
+                         ids=[f"{w[0]}-{w[2]}" for w in WRONG])
+def test_typical_mistakes_get_their_hint(datasets, exercise_id, wrong, mistake, words):
+    data = datasets(exercise_id)
+    result = _call(exercise_id, wrong(data), data)
+    assert not result.passed
+    assert result.mistake == mistake, result.message
+    assert words in result.message
+    assert result.message.startswith(f"✗ {exercise_id}")
+
+
+def test_every_anticipated_mistake_is_tested():
+    tested = {(w[0], w[2]) for w in WRONG}
+    declared = {(e, m.name) for e, ex in REGISTRY.items() for m in ex.mistakes}
+    assert declared == tested
+    assert set(RIGHT) == set(REGISTRY)
+
+
+def test_an_unknown_wrong_answer_gets_the_general_hint(datasets):
+    data = datasets("03.1")
+    result = check("03.3", 0.5, data)
+    assert not result.passed and result.mistake is None
+    assert "but the answer is" in result.message and "Hint:" in result.message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REGISTRY))
+def test_the_stub_says_not_answered_without_raising(exercise_id):
+    result = check(exercise_id, ..., None)  # no data needed to say "not answered"
+    assert not result.passed and "not answered yet" in result.message
+
+
+def test_answers_of_the_wrong_shape_are_explained(datasets):
+    data = datasets("03.1")
+    table = crm_training.experience.satisfaction_table(data.surveys)
+    assert "select the column" in check("03.1", table, data).message
+    assert "one number" in check("03.3", "0.07", data).message
+    assert "two numbers" in check("06.2", 0.05, datasets("06.2")).message
+    assert "the labels differ" in check("03.1", _nps(data).iloc[1:], data).message
+    assert "division by zero" in check("06.3", float("nan")).message
+
+
+def test_tolerance_and_integer_answers():
+    ref = REGISTRY["06.3"].reference(None, **REGISTRY["06.3"].params)
+    assert check("06.3", ref * (1 + 5e-4)).passed       # within 0.1%
+    assert not check("06.3", ref * (1 + 5e-3)).passed   # beyond it
+    assert check("05.2", 11.0).passed and not check("05.2", 11.4).passed
+    assert check("06.3", 111_104.05).passed  # given numbers are the defaults
+
+
+def test_check_arguments_are_validated(datasets):
+    with pytest.raises(ValueError, match="unknown exercise '9.9'"):
+        check("9.9", 1.0)
+    with pytest.raises(TypeError, match="needs the data"):
+        check("01.1", 0.8)
+    with pytest.raises(TypeError, match="no parameter"):
+        check("06.3", 1.0, discount=0.1)
+
+
+def test_given_numbers_change_the_reference():
+    assert check("06.3", 190_000.0, rate=0.0).passed
+    assert check("05.2", 2, calls_per_hour=10, aht_minutes=3).passed
+
+
+# ---- the notebooks ---------------------------------------------------------------------------
+
+def _sources(folder: Path):
+    return {p.name: [(c.cell_type, c.source) for c in nbformat.read(p, as_version=4).cells]
+            for p in sorted(folder.glob("*.ipynb"))}
+
+
+def test_exercises_folder_is_not_stale(tmp_path):
+    build_exercises(ROOT / "solutions", tmp_path / "exercises")
+    assert _sources(ROOT / "exercises") == _sources(tmp_path / "exercises"), (
+        "exercises/ is stale: run `crm-training exercises --build`")
+    assert sorted(_sources(ROOT / "exercises")) == [f"0{n}_exercises.ipynb" for n in range(1, 7)]
+
+
+def test_no_solution_in_the_exercises():
+    for path in (ROOT / "exercises").glob("*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, path.name
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_solutions_check_every_registered_exercise_once():
+    calls = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[1].metadata.get("tags") == ["parameters"]
+        assert nb.cells[1].source.splitlines()[1:3] == ["n_customers = 3000", "seed = 7"]
+        assert nb.cells[1].source.startswith(
+            f'industry = "{CHAPTER_INDUSTRY[path.name[:2]]}"')
+        calls += [c.source.split('"')[1] for c in nb.cells
+                  if c.cell_type == "code" and c.source.startswith("check(")]
+        for cell in nb.cells:
+            assert "BEGIN SOLUTION" not in cell.source or "END SOLUTION" in cell.source
+            assert cell.get("outputs", []) == []
+    assert sorted(calls) == sorted(REGISTRY)
+
+
+# ---- the builder -----------------------------------------------------------------------------
+
+def _tiny_notebook():
+    v4 = nbformat.v4
+    given = v4.new_code_cell("x = 2\n### BEGIN SOLUTION\nanswer = (x\n          + 1)\n"
+                             "### END SOLUTION\ncheck('01.1', answer)")
+    given.outputs = [v4.new_output("stream", text="✓ 01.1")]
+    given.execution_count = 3
+    return v4.new_notebook(cells=[
+        v4.new_markdown_cell("Question\n### BEGIN SOLUTION\nBecause members self-select.\n"
+                             "### END SOLUTION"),
+        given,
+        v4.new_code_cell("def f():\n    # BEGIN SOLUTION\n    low, high = 1, 2\n"
+                         "    # END SOLUTION\n    return low"),
+        v4.new_code_cell("### BEGIN SOLUTION\nprint('no assignment')\n### END SOLUTION"),
+        v4.new_code_cell("### BEGIN SOLUTION\n# a comment first\nresult == 3\n"
+                         "### END SOLUTION"),
+        v4.new_code_cell("untouched = 1"),
+    ])
+
+
+def test_builder_strips_markers_on_a_tiny_notebook(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    solution = _tiny_notebook()
+    nbformat.write(solution, src / "01_exercises.ipynb")
+    build_exercises(src, tmp_path / "dst")
+    cells = nbformat.read(tmp_path / "dst" / "01_exercises.ipynb", as_version=4).cells
+    assert [c.source for c in cells] == [
+        "Question\n*Your answer here.*",
+        "x = 2\nanswer = ...  # your answer here\ncheck('01.1', answer)",
+        "def f():\n    low, high = ..., ...  # your answer here\n    return low",
+        "...  # your answer here",
+        "...  # your answer here",  # '==' is a comparison, not an assignment
+        "untouched = 1",
+    ]
+    assert cells[1].outputs == [] and cells[1].execution_count is None
+    assert solution.cells[1].outputs  # the solution itself is left as it was
+    assert exercise_notebook(solution).cells[1].source == cells[1].source
+
+
+@pytest.mark.parametrize("source, message", [
+    ("### BEGIN SOLUTION\na = 1", "without END"),
+    ("a = 1\n### END SOLUTION", "END SOLUTION without BEGIN"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside a solution region"),
+])
+def test_unpaired_markers_are_refused(source, message):
+    with pytest.raises(ValueError, match=message):
+        strip_solutions(source, where="nb.ipynb, cell 2")
+
+
+def test_cli_builds_and_refuses_bad_folders(tmp_path, capsys):
+    src = tmp_path / "solutions"
+    src.mkdir()
+    nbformat.write(_tiny_notebook(), src / "01_exercises.ipynb")
+    dst = tmp_path / "exercises"
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst)]) == 0
+    assert "1 exercise notebooks written" in capsys.readouterr().out
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst)]) == 0  # rebuild
+    (dst / "notes.txt").write_text("mine")
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst)]) == 2
+    assert (dst / "notes.txt").exists()
+    assert main(["exercises", "--build", "--src", str(tmp_path / "none"), "--dst",
+                 str(dst)]) == 2
+    assert main(["exercises"]) == 2
