@@ -127,6 +127,9 @@ RIGHT = {
     "04.3": [lambda d: crm_training.loyalty.naive_member_uplift(d)["effect"]],
     "05.1": [lambda d: _hours(d, "first_response_at").median()],
     "05.2": [lambda d: 11],
+    "05.3": [lambda d: (_hours(d, "first_response_at") <= d.tickets["priority"].astype(str).map(
+        crm_training.service.DEFAULT_SLA_HOURS)).mean()],
+    "06.4": [lambda d: 3841],
     "06.1": [lambda d: _conversion(d)[1]["mean"] - _conversion(d)[0]["mean"]],
     "06.2": [_ci, lambda d: list(_ci(d))],
     "06.3": [lambda d: sum(cf / (1 + RATE) ** t for t, cf in enumerate(FLOWS))],
@@ -200,6 +203,17 @@ WRONG = [
     ("05.2", lambda d: math.ceil(120 * 4 / 60) + 1, "load_plus_one", "Erlang C"),
     ("05.2", lambda d: crm_training.service.agents_needed(120, 4, 0.8, 20 / 3600), "aht_minutes",
      "minutes / 60"),
+    ("05.3", lambda d: (_hours(d, "resolved_at") <= d.tickets["priority"].astype(str).map(
+        crm_training.service.DEFAULT_SLA_HOURS)).mean(), "resolution", "resolution time"),
+    ("05.3", lambda d: (_hours(d, "first_response_at") > d.tickets["priority"].astype(str).map(
+        crm_training.service.DEFAULT_SLA_HOURS)).mean(), "missed", "missed the target"),
+    ("05.3", lambda d: 100 * crm_training.service.ticket_times(d.tickets)["sla_met"].mean(),
+     "percent", "not a percentage"),
+    ("06.4", lambda d: 2 * 3841, "total", "both groups"),
+    ("06.4", lambda d: crm_training.evaluation.sample_size_proportions(0.10, 0.02, alpha=0.1),
+     "one_sided", "two-sided"),
+    ("06.4", lambda d: crm_training.evaluation.sample_size_proportions(0.10, 0.002),
+     "relative_lift", "percentage points"),
     ("06.1", lambda d: _conversion(d)[0]["mean"] - _conversion(d)[1]["mean"], "sign",
      "treatment minus control"),
     ("06.1", lambda d: 100 * (_conversion(d)[1]["mean"] - _conversion(d)[0]["mean"]), "points",

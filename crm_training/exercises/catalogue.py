@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..clv import historic_clv
-from ..evaluation import ab_test, npv
+from ..evaluation import ab_test, npv, sample_size_proportions
 from ..experience import funnel, satisfaction_table
 from ..loyalty import breakage_rate, naive_member_uplift, points_liability, points_summary
 from ..segmentation import customer_value, gini, rfm_scores, top_share, value_tiers
@@ -319,6 +319,24 @@ register(Exercise(
     needs_data=False, fmt="{:.0f}",
 ))
 
+
+def _sla(d, sla_on="first_response") -> float:
+    return float(ticket_times(d.tickets, sla_on=sla_on)["sla_met"].mean())
+
+
+register(Exercise(
+    "05.3", "share of tickets answered within their SLA", "number", lambda d: _sla(d),
+    "each priority has its own first-response target (crm_training.service.DEFAULT_SLA_HOURS: "
+    "urgent 1 h, high 4 h, medium 8 h, low 24 h); ticket_times(data.tickets)['sla_met'].mean().",
+    (Mistake("resolution", lambda d: _sla(d, "resolution"),
+             "you measured the resolution time against the targets; the SLA here is on the "
+             "first response (first_response_at - created_at)."),
+     Mistake("missed", lambda d: 1 - _sla(d),
+             "that is the share of tickets that missed the target; the question asks for the "
+             "share that met it."),
+     Mistake("percent", lambda d: 100 * _sla(d), PERCENT)),
+))
+
 # ---- chapter 6: implementation and evaluation (manufacturing) --------------------------------
 
 
@@ -355,6 +373,24 @@ register(Exercise(
      Mistake("points", lambda d: tuple(100 * v for v in _ci(d)),
              "give the bounds as shares, not percentage points.")),
     atol=1e-4,  # bounds near 0: 0.01 percentage point absolute, so z = 1.96 or 1.959964 both pass
+))
+
+
+register(Exercise(
+    "06.4", "customers needed per group", "integer",
+    lambda d, p_control, mde: sample_size_proportions(p_control, mde),
+    "crm_training.evaluation.sample_size_proportions(p_control, mde) with the lift mde as an "
+    "absolute difference of rates, 5% two-sided significance and 80% power: customers per group.",
+    (Mistake("total", lambda d, p_control, mde: 2 * sample_size_proportions(p_control, mde),
+             "that is both groups together; the question asks for customers per group."),
+     Mistake("one_sided", lambda d, p_control, mde: sample_size_proportions(
+         p_control, mde, alpha=0.10),
+         "that is a one-sided test (or alpha = 0.10). Use 5% two-sided: z = 1.96."),
+     Mistake("relative_lift", lambda d, p_control, mde: sample_size_proportions(
+         p_control, mde * p_control),
+         "you read the lift as relative (2% of the rate). The lift is 2 percentage points: "
+         "from 10% to 12%, mde = 0.02.")),
+    params={"p_control": 0.10, "mde": 0.02}, needs_data=False, fmt="{:,.0f}",
 ))
 
 
