@@ -56,19 +56,30 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_exercises(args) -> int:
-    from .exercises import build_exercises
+    from .exercises import build_exercises, build_personal_exercises
     from .fileio import OutputExistsError
 
-    if not args.build:
-        print("crm-training exercises: nothing to do (use --build)", file=sys.stderr)
+    command = "build-exercises" if args.command == "build-exercises" else "exercises"
+    if command == "exercises" and not args.build:
+        print("crm-training exercises: nothing to do (use --build, or build-exercises)",
+              file=sys.stderr)
         return 2
     try:
-        written = build_exercises(args.src, args.dst, force=args.force)
-    except (FileNotFoundError, OutputExistsError, ValueError) as e:
-        print(f"crm-training exercises: {e}", file=sys.stderr)
+        if args.seed_per_trainee:
+            with open(args.seed_per_trainee, encoding="utf-8") as f:
+                names = f.read().splitlines()
+            folders = build_personal_exercises(names, args.src, args.dst, force=args.force)
+        else:
+            written = build_exercises(args.src, args.dst, force=args.force)
+    except (OSError, OutputExistsError, ValueError) as e:
+        print(f"crm-training {command}: {e}", file=sys.stderr)
         return 2
-    print(f"{len(written)} exercise notebooks written to {args.dst} (solutions stripped, "
-          "outputs cleared)")
+    if args.seed_per_trainee:
+        print(f"exercise notebooks for {len(folders)} trainees written to {args.dst}/<name>/ "
+              "(each on their own seed)")
+    else:
+        print(f"{len(written)} exercise notebooks written to {args.dst} (solutions stripped, "
+              "outputs cleared)")
     return 0
 
 
@@ -112,14 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_validate)
 
-    e = sub.add_parser("exercises", help="generate the trainee exercise notebooks from the "
-                       "solution notebooks")
-    e.add_argument("--build", action="store_true", help="write --dst from --src")
-    e.add_argument("--src", default="solutions", help="solution notebooks (default solutions)")
-    e.add_argument("--dst", default="exercises", help="folder to write (default exercises)")
-    e.add_argument("--force", action="store_true", help="replace --dst even if it holds other "
-                   "files than notebooks")
-    e.set_defaults(func=_cmd_exercises)
+    for command in ("build-exercises", "exercises"):  # "exercises --build": the older name
+        e = sub.add_parser(command, help="generate the trainee exercise notebooks from the "
+                           "solution notebooks" + (" (same as build-exercises with --build)"
+                                                   if command == "exercises" else ""))
+        if command == "exercises":
+            e.add_argument("--build", action="store_true", help="write --dst from --src")
+        e.add_argument("--src", default="solutions", help="solution notebooks (default "
+                       "solutions)")
+        e.add_argument("--dst", default="exercises", help="folder to write (default exercises)")
+        e.add_argument("--seed-per-trainee", default=None, metavar="NAMES_TXT",
+                       help="file with one trainee name a line: write --dst/<name>/ for each, "
+                       "its parameters cell seeded from the name (stable)")
+        e.add_argument("--force", action="store_true", help="replace --dst even if it holds "
+                       "other files than notebooks")
+        e.set_defaults(func=_cmd_exercises)
     return parser
 
 

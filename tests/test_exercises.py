@@ -412,3 +412,36 @@ def test_cli_builds_and_refuses_bad_folders(tmp_path, capsys):
     assert main(["exercises", "--build", "--src", str(tmp_path / "none"), "--dst",
                  str(dst)]) == 2
     assert main(["exercises"]) == 2
+
+
+def test_build_exercises_command_and_seed_per_trainee(tmp_path, capsys):
+    names = tmp_path / "names.txt"
+    names.write_text("Anna Schmidt\n\n李伟\nAnna Schmidt\n", encoding="utf-8")
+    dst = tmp_path / "personal"
+    sol = str(ROOT / "solutions")
+    assert main(["build-exercises", "--seed-per-trainee", str(names), "--src", sol,
+                 "--dst", str(dst)]) == 0
+    assert "2 trainees" in capsys.readouterr().out
+    folders = sorted(p for p in dst.iterdir())
+    assert [p.name for p in folders][0] == "anna-schmidt" and len(folders) == 2
+    seeds, sources = [], []
+    for folder in folders:
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            p.name for p in (ROOT / "exercises").glob("*.ipynb"))
+        cells = nbformat.read(folder / "01_exercises.ipynb", as_version=4).cells
+        params = next(c for c in cells if "parameters" in c.metadata.get("tags", []))
+        seeds.append(int(params.source.split("seed = ")[1].split()[0]))
+        sources.append([c.source for c in cells if c is not params])
+        for path in folder.glob("*.ipynb"):
+            assert "SOLUTION" not in path.read_text(encoding="utf-8")
+    assert seeds[0] != seeds[1] and 7 not in seeds
+    assert sources[0] == sources[1]  # the same exercises, only the data differ
+    assert sources[0] == [c.source for c in nbformat.read(
+        ROOT / "exercises" / "01_exercises.ipynb", as_version=4).cells
+        if "parameters" not in c.metadata.get("tags", [])]
+    assert crm_training.exercises.trainee_seed("Anna Schmidt") in seeds  # stable, documented
+    assert main(["build-exercises", "--src", sol, "--dst", str(tmp_path / "ex")]) == 0  # plain build
+    (names).write_text("Anna Schmidt\nanna  schmidt\n", encoding="utf-8")
+    assert main(["build-exercises", "--seed-per-trainee", str(names), "--src", sol, "--dst",
+                 str(tmp_path / "x")]) == 2
+    assert "share the folder name" in capsys.readouterr().err

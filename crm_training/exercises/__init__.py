@@ -3,7 +3,8 @@
 ``check(exercise_id, answer, data)`` compares a trainee's answer with the reference computed on
 the same data and prints a pass or a targeted hint (:mod:`.checks`, exercises in
 :mod:`.catalogue`). ``build_exercises(src, dst)`` writes ``exercises/`` from ``solutions/``
-(:mod:`.build`; command line: ``crm-training exercises --build``).
+(:mod:`.build`; command line: ``crm-training build-exercises``, with ``--seed-per-trainee
+names.txt`` for one folder per trainee on their own data: :func:`build_personal_exercises`).
 
 Examples
 --------
@@ -12,9 +13,9 @@ Examples
 ✓ 06.3 correct: NPV at the given rate = 111,104.05
 True
 """
-from .build import build_exercises, strip_solutions
+from .build import build_exercises, build_personal_exercises, strip_solutions, trainee_seed
 from .checks import REGISTRY, CheckResult, Exercise, Mistake, check
 from . import catalogue  # noqa: F401  (registers the exercises)
 
 __all__ = ["check", "CheckResult", "Exercise", "Mistake", "REGISTRY", "build_exercises",
-           "strip_solutions"]
+           "build_personal_exercises", "strip_solutions", "trainee_seed"]

@@ -11,7 +11,14 @@ marked region replaced by a stub and every output cleared:
 * any other region becomes ``...  # your answer here``;
 * in markdown cells a region becomes ``*Your answer here.*``.
 
-No marker ever reaches ``exercises/``. Command line: ``crm-training exercises --build``.
+No marker ever reaches ``exercises/``. Command line: ``crm-training build-exercises``.
+
+Personal variants (:func:`build_personal_exercises`, ``crm-training build-exercises
+--seed-per-trainee names.txt``): one folder per trainee, ``exercises/<slug>/``, whose notebooks'
+``parameters`` cell has ``seed`` set to :func:`trainee_seed` of the name: the first 8 hex digits
+of the SHA-256 of the name (stripped, UTF-8) modulo 1,000,000. The seed is stable (same name,
+same data, on every machine and run) and differs between trainees, and the checks compute their
+reference on whatever data the trainee generated, so answers cannot be copied.
 
 Examples
 --------
@@ -23,8 +30,10 @@ check('01.1', answer)
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -130,3 +139,90 @@ def build_exercises(src: str | os.PathLike = "solutions", dst: str | os.PathLike
             nbformat.write(nb, tmp / path.name)
             written.append(dst / path.name)
     return written
+
+
+_SEED_LINE = re.compile(r"^seed\s*=\s*\d+", re.MULTILINE)
+
+
+def trainee_seed(name: str) -> int:
+    """Stable data seed of one trainee: SHA-256 of the stripped name, first 8 hex digits mod 1e6.
+
+    Examples
+    --------
+    >>> trainee_seed("Li Wei") == trainee_seed("  Li Wei ") != trainee_seed("Anna Schmidt")
+    True
+    """
+    digest = hashlib.sha256(name.strip().encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 1_000_000
+
+
+def trainee_slug(name: str) -> str:
+    """Folder name of one trainee: ASCII letters and digits joined by '-', else a hash.
+
+    Examples
+    --------
+    >>> trainee_slug("Anna Schmidt"), trainee_slug("Zoë O'Neil"), trainee_slug("李伟")[:8]
+    ('anna-schmidt', 'zoe-o-neil', 'trainee-')
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug or f"trainee-{hashlib.sha256(name.strip().encode('utf-8')).hexdigest()[:8]}"
+
+
+def _with_seed(nb, seed: int):
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            cell.source, found = _SEED_LINE.subn(f"seed = {seed}", cell.source, count=1)
+            if found:
+                return nb
+    raise ValueError("no parameters cell with a 'seed = <number>' line")
+
+
+def build_personal_exercises(names, src: str | os.PathLike = "solutions",
+                             dst: str | os.PathLike = "exercises",
+                             force: bool = False) -> dict[str, Path]:
+    """Write ``dst/<slug>/`` for each trainee name: the exercise notebooks on their own seed.
+
+    Returns ``{name: folder}``. ``dst`` is replaced as a whole (atomically) and may hold only
+    trainee folders of notebooks unless ``force``. Blank names and repeats are skipped; two
+    names with the same slug are refused.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> src, dst = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()) / "personal"
+    >>> cell = nbformat.v4.new_code_cell("seed = 7")
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=[cell]), src / "01_exercises.ipynb")
+    >>> folders = build_personal_exercises(["Li Wei"], src, dst)
+    >>> nbformat.read(folders["Li Wei"] / "01_exercises.ipynb", as_version=4).cells[0].source
+    'seed = 271060'
+    """
+    src, dst = Path(src), Path(dst)
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not names:
+        raise ValueError("no trainee names given")
+    slugs: dict[str, str] = {}
+    for name in names:
+        slug = trainee_slug(name)
+        if slug in slugs:
+            raise ValueError(f"{name!r} and {slugs[slug]!r} share the folder name {slug!r}")
+        slugs[slug] = name
+    sources = sorted(src.glob("*.ipynb"))
+    if not sources:
+        raise FileNotFoundError(f"no notebooks in {src}")
+    if dst.is_dir() and not force:
+        others = [p.name for p in dst.rglob("*") if p.is_file() and p.suffix != ".ipynb"]
+        if others:
+            raise OutputExistsError(f"{dst} holds files that are not notebooks ({others[0]}, "
+                                    "...): pass force=True (--force) to replace the folder")
+    solutions = [(p.name, nbformat.read(p, as_version=4)) for p in sources]
+    folders = {}
+    with atomic_output_dir(dst, force=True) as tmp:
+        for slug, name in slugs.items():
+            (tmp / slug).mkdir()
+            for filename, solution in solutions:
+                nb = _with_seed(exercise_notebook(solution, where=filename), trainee_seed(name))
+                nbformat.write(nb, tmp / slug / filename)
+            folders[name] = dst / slug
+    return folders
