@@ -108,12 +108,37 @@ def _profit(d):
     return t["amount"] - t["cost"]
 
 
+def _returned(d):
+    t = d.transactions
+    return -t.loc[t["is_return"], "amount"].sum()
+
+
+def _purchases(d, with_returns=False):
+    t = d.transactions
+    return (t if with_returns else t[~t["is_return"]]).groupby("customer_id").size()
+
+
+def _by_channel(d, values, how="mean"):
+    channel = d.customers.set_index("customer_id")["acquisition_channel"]
+    per_customer = _per_customer(d, values)
+    return per_customer.groupby(per_customer.index.map(channel)).agg(how)
+
+
+WHY = ("Customers from this channel bring the most profit each on average, so every extra "
+       "customer we buy there pays back more; I would shift budget step by step and watch "
+       "the next cohort.")
+
 FLOWS, RATE = [-250_000, 90_000, 110_000, 120_000, 120_000], 0.08
 
 # exercise -> right answers (several ways a trainee may get there)
 RIGHT = {
     "01.1": [lambda d: _top_share(_per_customer(d, _profit(d)))],
     "01.2": [lambda d: _gini(_per_customer(d, d.transactions["amount"]))],
+    "01.3": [lambda d: _returned(d) / d.transactions.query("~is_return")["amount"].sum()],
+    "01.4": [lambda d: (_purchases(d) >= 2).mean()],
+    "01.5": [lambda d: _by_channel(d, _profit(d))],
+    "01.6": [lambda d: (_by_channel(d, _profit(d)).idxmax(), WHY),
+             lambda d: [_by_channel(d, _profit(d)).idxmax().upper(), WHY]],
     "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
              lambda d: crm_training.segmentation.rfm_scores(d).groupby(
                  "segment", observed=True).size().to_dict()],
@@ -146,6 +171,22 @@ WRONG = [
     ("01.2", lambda d: _gini(_per_customer(d, _profit(d))), "profit", "Gini of profit"),
     ("01.2", lambda d: 100 * _gini(_per_customer(d, d.transactions["amount"])), "percent",
      "0 to 1"),
+    ("01.3", lambda d: d.transactions["is_return"].mean(), "rows", "share of rows"),
+    ("01.3", lambda d: _returned(d) / d.transactions["amount"].sum(), "net_denominator",
+     "net sales"),
+    ("01.3", lambda d: 100 * _returned(d) / d.transactions.query("~is_return")["amount"].sum(),
+     "percent", "not a percentage"),
+    ("01.4", lambda d: (_purchases(d) > 2).mean(), "off_by_one", ">= 2"),
+    ("01.4", lambda d: (_purchases(d, with_returns=True) >= 2).mean(), "with_returns",
+     "return rows"),
+    ("01.4", lambda d: 100 * (_purchases(d) >= 2).mean(), "percent", "not a percentage"),
+    ("01.5", lambda d: _by_channel(d, _profit(d), "median"), "median", "those are medians"),
+    ("01.5", lambda d: _by_channel(d, d.transactions["amount"]), "revenue", "revenue per"),
+    ("01.5", lambda d: _by_channel(d, _profit(d), "sum"), "total", "total profit"),
+    ("01.6", lambda d: (_by_channel(d, _profit(d), "sum").idxmax(), WHY), "total",
+     "largest total"),
+    ("01.6", lambda d: (_by_channel(d, _profit(d), "median").idxmax(), WHY), "median",
+     "compared medians"),
     ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
         normalize=True), "shares", "shares of customers"),
     ("02.1", lambda d: d.transactions["customer_id"].map(
@@ -284,6 +325,17 @@ def test_answers_of_the_wrong_shape_are_explained(datasets):
     assert "two numbers" in check("06.2", 0.05, datasets("06.2")).message
     assert "the labels differ" in check("03.1", _nps(data).iloc[1:], data).message
     assert "division by zero" in check("06.3", float("nan")).message
+
+
+def test_decisions_need_a_choice_and_a_justification(datasets):
+    data = datasets("01.6")
+    best = _by_channel(data, _profit(data)).idxmax()
+    assert "two texts" in check("01.6", best, data).message
+    short = check("01.6", (best, "highest mean profit"), data)
+    assert not short.passed and "at least 20 words" in short.message and "has 3" in short.message
+    assert check("01.6", (f"  {best} ", WHY), data).passed
+    wrong = check("01.6", ("nowhere", WHY), data)
+    assert not wrong.passed and wrong.mistake is None and "Hint:" in wrong.message
 
 
 def test_tolerance_and_integer_answers():

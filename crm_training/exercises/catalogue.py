@@ -64,6 +64,88 @@ register(Exercise(
              "the Gini coefficient runs from 0 to 1, not 0 to 100.")),
 ))
 
+def _returned_share(d, denominator="gross") -> float:
+    t = d.transactions
+    returned = -t.loc[t["is_return"], "amount"].sum()
+    base = _gross(d)["amount"].sum() if denominator == "gross" else t["amount"].sum()
+    return float(returned / base)
+
+
+register(Exercise(
+    "01.3", "share of sales value returned", "number", lambda d: _returned_share(d),
+    "returned value (the return rows' amounts, made positive) / gross sales (the amounts of the "
+    "purchase rows, returns left out).",
+    (Mistake("rows", lambda d: float(d.transactions["is_return"].mean()),
+             "that is the share of rows that are returns. The question asks for a share of "
+             "value: sum the returned amounts, not the number of return lines."),
+     Mistake("net_denominator", lambda d: _returned_share(d, denominator="net"),
+             "you divided by net sales (returns already subtracted). Divide by gross sales: the "
+             "purchase rows only."),
+     Mistake("percent", lambda d: 100 * _returned_share(d), PERCENT)),
+))
+
+
+def _orders_per_buyer(d, with_returns=False) -> pd.Series:
+    t = d.transactions if with_returns else _gross(d)
+    return t.groupby("customer_id").size()
+
+
+def _repeat_rate(d, with_returns=False, at_least=2) -> float:
+    orders = _orders_per_buyer(d, with_returns)
+    return float((orders >= at_least).sum() / (orders >= 1).sum())
+
+
+register(Exercise(
+    "01.4", "repeat-purchase rate", "number", lambda d: _repeat_rate(d),
+    "among customers with at least one purchase (return rows are not purchases), the share with "
+    "two purchases or more.",
+    (Mistake("off_by_one", lambda d: _repeat_rate(d, at_least=3),
+             "you counted customers with more than two purchases. A repeat buyer has two "
+             "purchases or more (>= 2, not > 2)."),
+     Mistake("with_returns", lambda d: _repeat_rate(d, with_returns=True),
+             "you counted return rows as purchases (a purchase and its return is not a repeat "
+             "purchase): leave out rows with is_return."),
+     Mistake("percent", lambda d: 100 * _repeat_rate(d), PERCENT)),
+))
+
+
+def _by_acquisition(d, measure="profit", how="mean") -> pd.Series:
+    value = customer_value(d, measure)
+    channel = d.customers.set_index("customer_id")["acquisition_channel"].astype(str)
+    return value.groupby(channel.reindex(value.index)).agg(how)
+
+
+register(Exercise(
+    "01.5", "mean profit per customer by acquisition channel", "series",
+    lambda d: _by_acquisition(d),
+    "profit per customer with customer_value(data, 'profit') (every customer, 0 for those who "
+    "never bought), then the mean per customers['acquisition_channel'].",
+    (Mistake("median", lambda d: _by_acquisition(d, how="median"),
+             "those are medians; the question asks for the mean profit per customer (what an "
+             "extra customer from the channel brings on average)."),
+     Mistake("revenue", lambda d: _by_acquisition(d, measure="revenue"),
+             "that is revenue per customer; the question asks for profit (amount - cost)."),
+     Mistake("total", lambda d: _by_acquisition(d, how="sum"),
+             "that is the total profit per channel; the question asks for the mean per "
+             "customer (a big channel has a big total even with poor customers).")),
+    fmt="{:,.2f}",
+))
+
+register(Exercise(
+    "01.6", "acquisition channel to invest in", "choice",
+    lambda d: _by_acquisition(d).idxmax(),
+    "the channel whose acquired customers bring the highest mean profit per customer "
+    "(exercise 01.5).",
+    (Mistake("total", lambda d: _by_acquisition(d, how="sum").idxmax(),
+             "that channel has the largest total profit because it brings the most customers. "
+             "An extra budget buys extra customers: compare the profit per acquired customer "
+             "(the mean)."),
+     Mistake("median", lambda d: _by_acquisition(d, how="median").idxmax(),
+             "you compared medians. Profit is concentrated in a few customers (the 80/20 rule of "
+             "01.1), and they are the point of acquiring customers: compare means, which count "
+             "them.")),
+))
+
 # ---- chapter 2: segmentation and value tiers (bank) ------------------------------------------
 
 

@@ -14,6 +14,12 @@ exercise states otherwise (the 95% interval of 06.2 allows 1e-4 absolute, so tha
 z = 1.959964 both pass); whole numbers (counts, agents) must be exact; a Series must have the
 same labels (order ignored) and every value within the tolerance.
 
+Decisions (kind ``"choice"``): the answer is a pair ``(choice, justification)``. The choice (a
+label such as a segment or a channel) is compared, ignoring case, with the one the data support
+(the reference computes it, and each typical mistake computes the choice a wrong criterion would
+lead to); the justification must be a text of at least ``min_words`` words (20 by default). Its
+content is not graded: it is for the trainer to read and discuss.
+
 The exercises themselves are defined in :mod:`.catalogue`.
 
 Examples
@@ -32,7 +38,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-KINDS = ("number", "integer", "series", "pair")
+KINDS = ("number", "integer", "series", "pair", "choice")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Exercise:
     rtol: float = 1e-3
     atol: float = 1e-9
     fmt: str = "{:,.4g}"
+    min_words: int = 20
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -102,6 +109,8 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def _coerce(answer, kind: str):
+    if kind == "choice":  # a reference or a mistake: the label only
+        return str(answer).strip()
     if kind in ("number", "integer"):
         if isinstance(answer, (pd.Series, np.ndarray)) and np.size(answer) == 1:
             answer = np.asarray(answer).ravel()[0]
@@ -133,7 +142,22 @@ def _coerce(answer, kind: str):
     return values
 
 
+def _decision(answer, min_words: int) -> str:
+    """The choice of a ``(choice, justification)`` answer, once the justification is long enough."""
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2
+            and all(isinstance(part, str) for part in answer)):
+        raise _BadAnswer('the answer should be two texts: (choice, justification), e.g. '
+                         '("north", "I would start there because ...")')
+    words = len(answer[1].split())
+    if words < min_words:
+        raise _BadAnswer(f"write a justification of at least {min_words} words (yours has "
+                         f"{words}): which figures support your choice, and what would you do")
+    return answer[0].strip()
+
+
 def _close(a, b, kind: str, rtol: float, atol: float) -> bool:
+    if kind == "choice":
+        return a.casefold() == b.casefold()
     if kind == "integer":
         return round(a) == round(b) and abs(a - round(a)) < 1e-9
     if kind == "number":
@@ -147,6 +171,8 @@ def _close(a, b, kind: str, rtol: float, atol: float) -> bool:
 
 
 def _show(value, kind: str, fmt: str) -> str:
+    if kind == "choice":
+        return repr(value)
     if kind == "pair":
         return "(" + ", ".join(fmt.format(v) for v in value) + ")"
     if kind == "series":
@@ -222,12 +248,15 @@ def _evaluate(ex: Exercise, answer, data, params: dict) -> CheckResult:
     given = {**ex.params, **params}
     expected = _coerce(ex.reference(data, **given), ex.kind)
     try:
-        value = _coerce(answer, ex.kind)
+        value = (_decision(answer, ex.min_words) if ex.kind == "choice"
+                 else _coerce(answer, ex.kind))
     except _BadAnswer as e:
         return CheckResult(ex.id, False, f"✗ {ex.id} {e}.")
     if _close(value, expected, ex.kind, ex.rtol, ex.atol):
+        note = (" (your justification is for your trainer to read: the check does not grade "
+                "it)" if ex.kind == "choice" else "")
         return CheckResult(ex.id, True, f"✓ {ex.id} correct: {ex.what} = "
-                           f"{_show(expected, ex.kind, ex.fmt)}")
+                           f"{_show(expected, ex.kind, ex.fmt)}{note}")
     head = (f"✗ {ex.id} Your {ex.what} is {_show(value, ex.kind, ex.fmt)} but the answer is "
             f"{_show(expected, ex.kind, ex.fmt)}")
     if ex.kind == "series":
