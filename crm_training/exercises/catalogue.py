@@ -8,8 +8,8 @@ the check can answer with the hint written for that mistake. The questions thems
 Examples
 --------
 >>> from crm_training.exercises import REGISTRY
->>> sorted(REGISTRY)[:3]
-['01.1', '01.2', '02.1']
+>>> sorted(REGISTRY)[:2], REGISTRY["01.6"].kind
+(['01.1', '01.2'], 'choice')
 """
 from __future__ import annotations
 
