@@ -124,6 +124,24 @@ def _by_channel(d, values, how="mean"):
     return per_customer.groupby(per_customer.index.map(channel)).agg(how)
 
 
+LAPSING = ["About to sleep", "At risk", "Cannot lose them", "Hibernating"]
+
+
+def _segment_profit(d, values=None, how="sum", lapsing=True):
+    seg = crm_training.segmentation.rfm_scores(d)["segment"]
+    per_customer = _per_customer(d, _profit(d) if values is None else values)
+    table = pd.DataFrame({"segment": seg, "profit": per_customer.reindex(seg.index)})
+    if lapsing:
+        table = table[table["segment"].isin(LAPSING)]
+    return table.groupby("segment", observed=True)["profit"].agg(how)
+
+
+def _tier_profit_share(d, by="profit"):
+    values = _per_customer(d, _profit(d) if by == "profit" else d.transactions["amount"])
+    top = values.sort_values(ascending=False).iloc[: math.ceil(0.2 * len(values))]
+    return top.sum() / values.sum()
+
+
 WHY = ("Customers from this channel bring the most profit each on average, so every extra "
        "customer we buy there pays back more; I would shift budget step by step and watch "
        "the next cohort.")
@@ -139,6 +157,11 @@ RIGHT = {
     "01.5": [lambda d: _by_channel(d, _profit(d))],
     "01.6": [lambda d: (_by_channel(d, _profit(d)).idxmax(), WHY),
              lambda d: [_by_channel(d, _profit(d)).idxmax().upper(), WHY]],
+    "02.4": [_tier_profit_share, lambda d: (lambda v, t: v[t == "high"].sum() / v.sum())(
+        _per_customer(d, _profit(d)),
+        crm_training.segmentation.value_tiers(d, measure="profit")["value_tier"])],
+    "02.5": [_segment_profit],
+    "02.6": [lambda d: (_segment_profit(d).idxmax(), WHY)],
     "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
              lambda d: crm_training.segmentation.rfm_scores(d).groupby(
                  "segment", observed=True).size().to_dict()],
@@ -187,6 +210,16 @@ WRONG = [
      "largest total"),
     ("01.6", lambda d: (_by_channel(d, _profit(d), "median").idxmax(), WHY), "median",
      "compared medians"),
+    ("02.4", lambda d: 0.2, "customer_share", "share of customers"),
+    ("02.4", lambda d: _tier_profit_share(d, by="revenue"), "revenue", "share of revenue"),
+    ("02.4", lambda d: 100 * _tier_profit_share(d), "percent", "not a percentage"),
+    ("02.5", lambda d: _segment_profit(d, d.transactions["amount"]), "revenue", "that is revenue"),
+    ("02.5", lambda d: _segment_profit(d, how="mean"), "mean", "means per customer"),
+    ("02.5", lambda d: _segment_profit(d, lapsing=False), "all_segments", "every segment"),
+    ("02.6", lambda d: (crm_training.segmentation.rfm_scores(d).query("segment in @LAPSING")[
+        "segment"].value_counts().idxmax(), WHY), "most_customers", "the most customers"),
+    ("02.6", lambda d: (_segment_profit(d, lapsing=False).idxmax(), WHY), "all_segments",
+     "not lapsing"),
     ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
         normalize=True), "shares", "shares of customers"),
     ("02.1", lambda d: d.transactions["customer_id"].map(

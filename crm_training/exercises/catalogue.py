@@ -214,6 +214,64 @@ register(Exercise(
              "you counted every customer at risk; keep only those in the high value tier.")),
 ))
 
+def _tier_share(d, measure="profit") -> float:
+    value = customer_value(d, measure)
+    high = value_tiers(d, measure=measure)["value_tier"].astype(str).eq("high")
+    return float(value[high.reindex(value.index, fill_value=False)].sum() / value.sum())
+
+
+register(Exercise(
+    "02.4", "share of profit from the high value tier", "number", lambda d: _tier_share(d),
+    "value_tiers(data, measure='profit') puts the top 20% by profit in the 'high' tier; add up "
+    "their profit (customer_value(data, 'profit')) and divide by the total profit.",
+    (Mistake("customer_share", lambda d: float(value_tiers(d, measure="profit")["value_tier"]
+                                               .astype(str).eq("high").mean()),
+             "that is the share of customers in the high tier (20% by construction); the "
+             "question asks for their share of profit."),
+     Mistake("revenue", lambda d: _tier_share(d, "revenue"),
+             "that is the high revenue tier's share of revenue; the question ranks and adds up "
+             "profit."),
+     Mistake("percent", lambda d: 100 * _tier_share(d), PERCENT)),
+))
+
+LAPSING = ("About to sleep", "At risk", "Cannot lose them", "Hibernating")
+
+
+def _at_stake(d, measure="profit", how="sum", segments=LAPSING) -> pd.Series:
+    seg = rfm_scores(d)["segment"].astype(str)
+    value = customer_value(d, measure).reindex(seg.index, fill_value=0.0)
+    keep = seg.isin(segments) if segments else seg.notna()
+    return value[keep].groupby(seg[keep]).agg(how)
+
+
+register(Exercise(
+    "02.5", "historic profit of the lapsing RFM segments", "series", lambda d: _at_stake(d),
+    "keep the customers of the segments About to sleep, At risk, Cannot lose them and "
+    "Hibernating (rfm_scores(data)['segment']), and add up their profit "
+    "(customer_value(data, 'profit')) per segment.",
+    (Mistake("revenue", lambda d: _at_stake(d, measure="revenue"),
+             "that is revenue; the question asks for profit (amount - cost)."),
+     Mistake("mean", lambda d: _at_stake(d, how="mean"),
+             "those are means per customer; the question asks for the total profit of each "
+             "segment (what the firm stands to lose if the whole segment lapses)."),
+     Mistake("all_segments", lambda d: _at_stake(d, segments=None),
+             "you kept every segment. Only the lapsing ones count here: About to sleep, At "
+             "risk, Cannot lose them and Hibernating.")),
+    fmt="{:,.2f}",
+))
+
+register(Exercise(
+    "02.6", "lapsing segment to win back first", "choice", lambda d: _at_stake(d).idxmax(),
+    "among the lapsing segments, the one holding the most historic profit (exercise 02.5).",
+    (Mistake("most_customers", lambda d: rfm_scores(d)["segment"].astype(str)
+             .loc[lambda s: s.isin(LAPSING)].value_counts().idxmax(),
+             "that segment has the most customers, but a win-back campaign costs per customer "
+             "contacted: go where the most profit is at stake (the total of 02.5)."),
+     Mistake("all_segments", lambda d: _at_stake(d, segments=None).idxmax(),
+             "that segment holds the most profit but is not lapsing: its customers bought "
+             "recently. Choose among About to sleep, At risk, Cannot lose them and Hibernating.")),
+))
+
 # ---- chapter 3: customer experience design (travel) ------------------------------------------
 
 
