@@ -142,6 +142,19 @@ def _tier_profit_share(d, by="profit"):
     return top.sum() / values.sum()
 
 
+def _detractor_count(d, cut=6, how="sum"):
+    s = d.surveys.dropna(subset=["nps"])
+    return s.groupby(s["touchpoint"].astype(str))["nps"].apply(lambda x: (x <= cut).agg(how))
+
+
+def _nps_bounds(d, touchpoint="checkout", z=1.959963984540054, scale=1):
+    s = d.surveys.dropna(subset=["nps"])
+    x = s.loc[s["touchpoint"] == touchpoint, "nps"] if touchpoint else s["nps"]
+    p, q = (x >= 9).mean(), (x <= 6).mean()
+    se = math.sqrt((p + q - (p - q) ** 2) / len(x))
+    return (scale * 100 * (p - q - z * se), scale * 100 * (p - q + z * se))
+
+
 WHY = ("Customers from this channel bring the most profit each on average, so every extra "
        "customer we buy there pays back more; I would shift budget step by step and watch "
        "the next cohort.")
@@ -162,6 +175,10 @@ RIGHT = {
         crm_training.segmentation.value_tiers(d, measure="profit")["value_tier"])],
     "02.5": [_segment_profit],
     "02.6": [lambda d: (_segment_profit(d).idxmax(), WHY)],
+    "03.4": [_detractor_count],
+    "03.5": [_nps_bounds, lambda d: (lambda e: (e.low, e.high))(
+        crm_training.experience.nps_interval(d.surveys.query("touchpoint == 'checkout'")["nps"]))],
+    "03.6": [lambda d: (_detractor_count(d).idxmax(), WHY)],
     "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
              lambda d: crm_training.segmentation.rfm_scores(d).groupby(
                  "segment", observed=True).size().to_dict()],
@@ -220,6 +237,13 @@ WRONG = [
         "segment"].value_counts().idxmax(), WHY), "most_customers", "the most customers"),
     ("02.6", lambda d: (_segment_profit(d, lapsing=False).idxmax(), WHY), "all_segments",
      "not lapsing"),
+    ("03.4", lambda d: _detractor_count(d, cut=7), "from_7", "7 as a detractor"),
+    ("03.4", lambda d: _detractor_count(d, cut=5), "below_6", "<= 6"),
+    ("03.4", lambda d: _detractor_count(d, how="mean"), "share", "shares of answers"),
+    ("03.5", lambda d: _nps_bounds(d, z=1.645), "ninety", "90% interval"),
+    ("03.5", lambda d: _nps_bounds(d, scale=0.01), "share", "not shares"),
+    ("03.5", lambda d: _nps_bounds(d, touchpoint=None), "all_touchpoints", "every answer"),
+    ("03.6", lambda d: (_nps(d).idxmin(), WHY), "lowest_nps", "lowest NPS"),
     ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
         normalize=True), "shares", "shares of customers"),
     ("02.1", lambda d: d.transactions["customer_id"].map(
@@ -398,6 +422,16 @@ def test_given_numbers_change_the_reference():
 def _sources(folder: Path):
     return {p.name: [(c.cell_type, c.source) for c in nbformat.read(p, as_version=4).cells]
             for p in sorted(folder.glob("*.ipynb"))}
+
+
+def test_solution_regions_assign_the_answer_first():
+    # the stub keeps the first assignment's target: it must be the name the check is given, or
+    # the check would be handed the previous exercise's answer
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and "BEGIN SOLUTION" in cell.source:
+                body = cell.source.split("BEGIN SOLUTION\n", 1)[1]
+                assert body.startswith("answer = "), (path.name, body.splitlines()[0])
 
 
 def test_exercises_folder_is_not_stale(tmp_path):

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..clv import historic_clv
 from ..evaluation import ab_test, npv, sample_size_proportions
-from ..experience import funnel, satisfaction_table
+from ..experience import funnel, nps_interval, satisfaction_table
 from ..loyalty import breakage_rate, naive_member_uplift, points_liability, points_summary
 from ..segmentation import customer_value, gini, rfm_scores, top_share, value_tiers
 from ..service import agents_needed, ticket_times, traffic_intensity
@@ -345,6 +345,57 @@ register(Exercise(
              "the share that reached the confirmation."),
      Mistake("percent", lambda d: 100 * funnel(d.web_events)["overall_conversion"].iloc[-1],
              PERCENT)),
+))
+
+def _detractors(d, below=6, how="sum") -> pd.Series:
+    s = d.surveys.dropna(subset=["nps"])
+    return (s["nps"].astype(float) <= below).groupby(s["touchpoint"].astype(str)).agg(how)
+
+
+register(Exercise(
+    "03.4", "detractors per touchpoint", "series", lambda d: _detractors(d),
+    "a detractor answers 0 to 6 on the 0-10 recommendation question: count those answers per "
+    "touchpoint.",
+    (Mistake("from_7", lambda d: _detractors(d, below=7),
+             "you counted 7 as a detractor; 7-8 are passives. Detractors answer 0-6."),
+     Mistake("below_6", lambda d: _detractors(d, below=5),
+             "you stopped at 5 (< 6 instead of <= 6): an answer of 6 is a detractor too."),
+     Mistake("share", lambda d: _detractors(d, how="mean"),
+             "those are shares of answers; the question asks for the number of detractors.")),
+    fmt="{:,.0f}",
+))
+
+
+def _nps_ci(d, touchpoint, confidence=0.95, scale=1.0, everywhere=False):
+    s = d.surveys.dropna(subset=["nps"])
+    scores = s["nps"] if everywhere else s.loc[s["touchpoint"].astype(str) == touchpoint, "nps"]
+    e = nps_interval(scores.astype(float), confidence=confidence)
+    return (scale * e.low, scale * e.high)
+
+
+register(Exercise(
+    "03.5", "95% confidence interval of the touchpoint's NPS", "pair",
+    lambda d, touchpoint: _nps_ci(d, touchpoint),
+    "keep the answers of that touchpoint and call crm_training.experience.nps_interval(scores) "
+    "(normal approximation, 95%): its .low and .high, in NPS points.",
+    (Mistake("ninety", lambda d, touchpoint: _nps_ci(d, touchpoint, confidence=0.90),
+             "that is a 90% interval; the question asks for 95% (z = 1.96)."),
+     Mistake("share", lambda d, touchpoint: _nps_ci(d, touchpoint, scale=0.01),
+             "NPS and its bounds are in points from -100 to 100, not shares."),
+     Mistake("all_touchpoints", lambda d, touchpoint: _nps_ci(d, touchpoint, everywhere=True),
+             "that is the interval of every answer; keep only the answers about this "
+             "touchpoint (fewer answers: a wider interval).")),
+    params={"touchpoint": "checkout"}, atol=1e-2, fmt="{:.2f}",
+))
+
+register(Exercise(
+    "03.6", "touchpoint to fix first", "choice", lambda d: _detractors(d).idxmax(),
+    "the touchpoint that makes the most detractors (exercise 03.4): where most customers leave "
+    "unwilling to recommend.",
+    (Mistake("lowest_nps", lambda d: _nps_reference(d).idxmin(),
+             "that touchpoint has the lowest NPS, but another one makes more detractors because "
+             "more customers pass through it. Fix first where the most customers are hurt: "
+             "count detractors (03.4)."),),
 ))
 
 # ---- chapter 4: loyalty programmes (coffee chain) --------------------------------------------
