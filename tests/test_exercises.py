@@ -155,6 +155,18 @@ def _nps_bounds(d, touchpoint="checkout", z=1.959963984540054, scale=1):
     return (scale * 100 * (p - q - z * se), scale * 100 * (p - q + z * se))
 
 
+def _tier_profit(d, how="sum"):
+    ev = d.loyalty_events.sort_values("timestamp")
+    tier = ev.dropna(subset=["tier"]).groupby("customer_id")["tier"].last().astype(str)
+    return _per_customer(d, _profit(d)).reindex(tier.index).groupby(tier).agg(how)
+
+
+def _member_revenue_share(d):
+    t = d.transactions
+    members = set(d.customers.loc[d.customers["loyalty_member"], "customer_id"])
+    return t.loc[t["customer_id"].isin(members), "amount"].sum() / t["amount"].sum()
+
+
 WHY = ("Customers from this channel bring the most profit each on average, so every extra "
        "customer we buy there pays back more; I would shift budget step by step and watch "
        "the next cohort.")
@@ -179,6 +191,9 @@ RIGHT = {
     "03.5": [_nps_bounds, lambda d: (lambda e: (e.low, e.high))(
         crm_training.experience.nps_interval(d.surveys.query("touchpoint == 'checkout'")["nps"]))],
     "03.6": [lambda d: (_detractor_count(d).idxmax(), WHY)],
+    "04.4": [lambda d: -_ledger(d, "redeem") / _ledger(d, "earn", "referral")],
+    "04.5": [_member_revenue_share],
+    "04.6": [lambda d: (_tier_profit(d).idxmax(), WHY)],
     "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
              lambda d: crm_training.segmentation.rfm_scores(d).groupby(
                  "segment", observed=True).size().to_dict()],
@@ -244,6 +259,17 @@ WRONG = [
     ("03.5", lambda d: _nps_bounds(d, scale=0.01), "share", "not shares"),
     ("03.5", lambda d: _nps_bounds(d, touchpoint=None), "all_touchpoints", "every answer"),
     ("03.6", lambda d: (_nps(d).idxmin(), WHY), "lowest_nps", "lowest NPS"),
+    ("04.4", lambda d: -_ledger(d, "redeem", "expire") / _ledger(d, "earn", "referral"),
+     "with_expired", "expired points as used"),
+    ("04.4", lambda d: _ledger(d, "redeem") / _ledger(d, "earn", "referral"), "sign",
+     "negative numbers"),
+    ("04.4", lambda d: -100 * _ledger(d, "redeem") / _ledger(d, "earn", "referral"), "percent",
+     "not a percentage"),
+    ("04.5", lambda d: d.customers["loyalty_member"].mean(), "customer_share",
+     "share of customers"),
+    ("04.5", lambda d: 100 * _member_revenue_share(d), "percent", "not a percentage"),
+    ("04.6", lambda d: (_tier_profit(d, "size").idxmax(), WHY), "most_members", "most members"),
+    ("04.6", lambda d: (_tier_profit(d, "mean").idxmax(), WHY), "mean", "few of them"),
     ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
         normalize=True), "shares", "shares of customers"),
     ("02.1", lambda d: d.transactions["customer_id"].map(

@@ -19,7 +19,8 @@ import pandas as pd
 from ..clv import historic_clv
 from ..evaluation import ab_test, npv, sample_size_proportions
 from ..experience import funnel, nps_interval, satisfaction_table
-from ..loyalty import breakage_rate, naive_member_uplift, points_liability, points_summary
+from ..loyalty import (breakage_rate, naive_member_uplift, points_balance, points_liability,
+                       points_summary)
 from ..segmentation import customer_value, gini, rfm_scores, top_share, value_tiers
 from ..service import agents_needed, ticket_times, traffic_intensity
 from .checks import Exercise, Mistake, register
@@ -463,6 +464,61 @@ register(Exercise(
              "uplift (difference / non-members' rate)."),
      Mistake("percent", lambda d: 100 * naive_member_uplift(d)["effect"],
              "give the uplift as a share (0.3 for +30%), not a percentage.")),
+))
+
+def _redemption(d, with_expired=False) -> float:
+    s = points_summary(d.loyalty_events)
+    used = s["redeemed"] + (s["expired"] if with_expired else 0)
+    return float(used / s["earned"])
+
+
+register(Exercise(
+    "04.4", "redemption rate", "number", lambda d: _redemption(d),
+    "points redeemed / points earned (earn and referral rows); redeemed points are negative in "
+    "the ledger: crm_training.loyalty.points_summary gives both as positive totals.",
+    (Mistake("with_expired", lambda d: _redemption(d, with_expired=True),
+             "you counted expired points as used. Expired points were never redeemed: that is "
+             "breakage (04.2). Count redeem rows only."),
+     Mistake("sign", lambda d: -_redemption(d),
+             "redeemed points are stored as negative numbers in the ledger: the rate is "
+             "positive."),
+     Mistake("percent", lambda d: 100 * _redemption(d), PERCENT)),
+))
+
+
+def _member_share(d) -> float:
+    value = customer_value(d, "revenue")
+    member = d.customers.set_index("customer_id")["loyalty_member"].reindex(value.index)
+    return float(value[member.fillna(False).astype(bool)].sum() / value.sum())
+
+
+register(Exercise(
+    "04.5", "members' share of net revenue", "number", lambda d: _member_share(d),
+    "net revenue per customer (customer_value(data, 'revenue'), returns included), then the "
+    "members' total (customers['loyalty_member']) over everybody's total.",
+    (Mistake("customer_share", lambda d: float(d.customers["loyalty_member"].mean()),
+             "that is the share of customers who are members; the question asks for their "
+             "share of revenue."),
+     Mistake("percent", lambda d: 100 * _member_share(d), PERCENT)),
+))
+
+
+def _by_tier(d, how="sum") -> pd.Series:
+    tier = points_balance(d.loyalty_events)["tier"].astype(str)
+    profit = customer_value(d, "profit").reindex(tier.index, fill_value=0.0)
+    return profit.groupby(tier).agg(how)
+
+
+register(Exercise(
+    "04.6", "tier to protect first", "choice", lambda d: _by_tier(d).idxmax(),
+    "each member's current tier (crm_training.loyalty.points_balance(data.loyalty_events)"
+    "['tier']); the tier whose members bring the most profit in total.",
+    (Mistake("most_members", lambda d: _by_tier(d, how="size").idxmax(),
+             "that tier has the most members, but not the most profit: weigh members by what "
+             "they bring (total profit per tier)."),
+     Mistake("mean", lambda d: _by_tier(d, how="mean").idxmax(),
+             "its members are the most valuable one by one, but there are few of them: another "
+             "tier holds more profit in total, and a retention offer protects a total.")),
 ))
 
 # ---- chapter 5: customer service upgrade (telecom) -------------------------------------------
