@@ -167,6 +167,20 @@ def _member_revenue_share(d):
     return t.loc[t["customer_id"].isin(members), "amount"].sum() / t["amount"].sum()
 
 
+def _erlang_c(calls, aht_h, n):
+    a = calls * aht_h
+    top = a ** n / math.factorial(n) * n / (n - a)
+    return top / (sum(a ** k / math.factorial(k) for k in range(n)) + top)
+
+
+def _sl_by_hand(calls=120, aht_h=4 / 60, n=10, t_h=20 / 3600):
+    return 1 - _erlang_c(calls, aht_h, n) * math.exp(-(n - calls * aht_h) * t_h / aht_h)
+
+
+def _resolved(d):
+    return d.tickets[d.tickets["resolved"]]
+
+
 WHY = ("Customers from this channel bring the most profit each on average, so every extra "
        "customer we buy there pays back more; I would shift budget step by step and watch "
        "the next cohort.")
@@ -194,6 +208,9 @@ RIGHT = {
     "04.4": [lambda d: -_ledger(d, "redeem") / _ledger(d, "earn", "referral")],
     "04.5": [_member_revenue_share],
     "04.6": [lambda d: (_tier_profit(d).idxmax(), WHY)],
+    "05.4": [lambda d: _resolved(d)["first_contact_resolution"].mean()],
+    "05.5": [lambda d: _sl_by_hand()],
+    "05.6": [lambda d: ("chatbot", WHY), lambda d: ("Chatbot ", WHY)],
     "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
              lambda d: crm_training.segmentation.rfm_scores(d).groupby(
                  "segment", observed=True).size().to_dict()],
@@ -270,6 +287,16 @@ WRONG = [
     ("04.5", lambda d: 100 * _member_revenue_share(d), "percent", "not a percentage"),
     ("04.6", lambda d: (_tier_profit(d, "size").idxmax(), WHY), "most_members", "most members"),
     ("04.6", lambda d: (_tier_profit(d, "mean").idxmax(), WHY), "mean", "few of them"),
+    ("05.4", lambda d: d.tickets["first_contact_resolution"].mean(), "all_tickets",
+     "every ticket"),
+    ("05.4", lambda d: 1 - _resolved(d)["first_contact_resolution"].mean(), "not_fcr",
+     "more than one contact"),
+    ("05.4", lambda d: 100 * _resolved(d)["first_contact_resolution"].mean(), "percent",
+     "not a percentage"),
+    ("05.5", lambda d: _erlang_c(120, 4 / 60, 10), "wait_prob", "waits at all"),
+    ("05.5", lambda d: 1 - _erlang_c(120, 4 / 60, 10), "no_wait", "without any wait"),
+    ("05.5", lambda d: 100 * _sl_by_hand(), "percent", "not a percentage"),
+    ("05.6", lambda d: ("agents", WHY), "load_only", "traffic load"),
     ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
         normalize=True), "shares", "shares of customers"),
     ("02.1", lambda d: d.transactions["customer_id"].map(

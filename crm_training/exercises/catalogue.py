@@ -22,7 +22,8 @@ from ..experience import funnel, nps_interval, satisfaction_table
 from ..loyalty import (breakage_rate, naive_member_uplift, points_balance, points_liability,
                        points_summary)
 from ..segmentation import customer_value, gini, rfm_scores, top_share, value_tiers
-from ..service import agents_needed, ticket_times, traffic_intensity
+from ..service import (agents_needed, erlang_c, service_level, ticket_kpis, ticket_times,
+                       traffic_intensity)
 from .checks import Exercise, Mistake, register
 
 PERCENT = "Give a share between 0 and 1, not a percentage (0.25, not 25)."
@@ -582,6 +583,78 @@ register(Exercise(
              "that is the share of tickets that missed the target; the question asks for the "
              "share that met it."),
      Mistake("percent", lambda d: 100 * _sla(d), PERCENT)),
+))
+
+def _fcr(d, among_resolved=True) -> float:
+    t = d.tickets
+    if among_resolved:
+        return float(ticket_kpis(t, by=None)["fcr_rate"].iloc[0])
+    return float(t["first_contact_resolution"].astype(bool).mean())
+
+
+register(Exercise(
+    "05.4", "first contact resolution rate", "number", lambda d: _fcr(d),
+    "among resolved tickets, the share resolved at the first contact "
+    "(first_contact_resolution): crm_training.service.ticket_kpis(tickets, by=None)['fcr_rate'].",
+    (Mistake("all_tickets", lambda d: _fcr(d, among_resolved=False),
+             "you divided by every ticket, including those not resolved yet. FCR is a share of "
+             "resolved tickets: an open ticket has not had its chance to be resolved."),
+     Mistake("not_fcr", lambda d: 1 - _fcr(d),
+             "that is the share that needed more than one contact; the question asks for the "
+             "share resolved at the first contact."),
+     Mistake("percent", lambda d: 100 * _fcr(d), PERCENT)),
+))
+
+
+def _sl(d, calls_per_hour, aht_minutes, agents, answer_seconds):
+    return service_level(calls_per_hour, aht_minutes / 60, agents, answer_seconds / 3600)
+
+
+register(Exercise(
+    "05.5", "service level with the given agents", "number", _sl,
+    "Erlang C: crm_training.service.service_level(arrival_rate, aht, agents, target_time), the "
+    "share of calls answered within the target time, every time in hours.",
+    (Mistake("wait_prob", lambda d, calls_per_hour, aht_minutes, agents, **_: erlang_c(
+        calls_per_hour, aht_minutes / 60, agents),
+        "that is the probability that a caller waits at all (Erlang C); the service level is "
+        "the share answered within the target time."),
+     Mistake("no_wait", lambda d, calls_per_hour, aht_minutes, agents, **_: 1 - erlang_c(
+         calls_per_hour, aht_minutes / 60, agents),
+         "that is the share answered without any wait; callers who wait less than the target "
+         "time count as answered in time too."),
+     Mistake("percent", lambda d, **p: 100 * _sl(d, **p), PERCENT)),
+    params={"calls_per_hour": 120, "aht_minutes": 4, "agents": 10, "answer_seconds": 20},
+    needs_data=False,
+))
+
+
+def _staffing_cost(calls_per_hour, aht_minutes, deflection, agent_cost, bot_cost, staff):
+    without = staff(calls_per_hour) * agent_cost
+    with_bot = staff(calls_per_hour * (1 - deflection)) * agent_cost + bot_cost
+    return "chatbot" if with_bot < without else "agents"
+
+
+def _staff_erlang(aht_minutes):
+    return lambda calls: agents_needed(calls, aht_minutes / 60, 0.8, 20 / 3600)
+
+
+register(Exercise(
+    "05.6", "cheaper way to meet the 80/20 target", "choice",
+    lambda d, calls_per_hour, aht_minutes, deflection, agent_cost, bot_cost: _staffing_cost(
+        calls_per_hour, aht_minutes, deflection, agent_cost, bot_cost, _staff_erlang(aht_minutes)),
+    "staff each option with Erlang C (agents_needed, 80% within 20 s), and compare the cost "
+    "per hour: agents only, or a chatbot that takes `deflection` of the calls plus the agents "
+    "for the rest.",
+    (Mistake("load_only", lambda d, calls_per_hour, aht_minutes, deflection, agent_cost,
+             bot_cost: _staffing_cost(calls_per_hour, aht_minutes, deflection, agent_cost,
+                                      bot_cost, lambda c: int(np.ceil(traffic_intensity(
+                                          c, aht_minutes / 60)))),
+             "you staffed both options at the traffic load (Erlangs). Queues need agents above "
+             "the load, and the saving of the chatbot is in those agents: staff with Erlang C "
+             "(agents_needed)."),),
+    params={"calls_per_hour": 120, "aht_minutes": 4, "deflection": 0.35, "agent_cost": 25,
+            "bot_cost": 60},
+    needs_data=False,
 ))
 
 # ---- chapter 6: implementation and evaluation (manufacturing) --------------------------------
