@@ -181,11 +181,28 @@ def _resolved(d):
     return d.tickets[d.tickets["resolved"]]
 
 
+FLOWS, RATE = [-250_000, 90_000, 110_000, 120_000, 120_000], 0.08
+PROJECTS = {"loyalty app": [-100_000, 40_000, 40_000, 40_000, 40_000],
+            "email automation": [-20_000, 10_000, 10_000, 10_000, 10_000],
+            "data platform": [-150_000, 0, 0, 0, 230_000]}
+
+
+def _npv(flows, rate=RATE):
+    return sum(cf / (1 + rate) ** t for t, cf in enumerate(flows))
+
+
+def _irr(flows):
+    low, high = 0.0, 1.0
+    for _ in range(100):  # bisection: NPV falls as the rate rises
+        mid = (low + high) / 2
+        low, high = (mid, high) if _npv(flows, mid) > 0 else (low, mid)
+    return mid
+
+
 WHY = ("Customers from this channel bring the most profit each on average, so every extra "
        "customer we buy there pays back more; I would shift budget step by step and watch "
        "the next cohort.")
 
-FLOWS, RATE = [-250_000, 90_000, 110_000, 120_000, 120_000], 0.08
 
 # exercise -> right answers (several ways a trainee may get there)
 RIGHT = {
@@ -211,6 +228,8 @@ RIGHT = {
     "05.4": [lambda d: _resolved(d)["first_contact_resolution"].mean()],
     "05.5": [lambda d: _sl_by_hand()],
     "05.6": [lambda d: ("chatbot", WHY), lambda d: ("Chatbot ", WHY)],
+    "06.5": [lambda d: _irr(FLOWS)],
+    "06.6": [lambda d: (max(PROJECTS, key=lambda p: _npv(PROJECTS[p])), WHY)],
     "02.1": [lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(),
              lambda d: crm_training.segmentation.rfm_scores(d).groupby(
                  "segment", observed=True).size().to_dict()],
@@ -297,6 +316,12 @@ WRONG = [
     ("05.5", lambda d: 1 - _erlang_c(120, 4 / 60, 10), "no_wait", "without any wait"),
     ("05.5", lambda d: 100 * _sl_by_hand(), "percent", "not a percentage"),
     ("05.6", lambda d: ("agents", WHY), "load_only", "traffic load"),
+    ("06.5", lambda d: sum(FLOWS[1:]) / -FLOWS[0] - 1, "simple_roi", "simple return"),
+    ("06.5", lambda d: 100 * _irr(FLOWS), "percent", "as a share"),
+    ("06.6", lambda d: (max(PROJECTS, key=lambda p: _irr(PROJECTS[p])), WHY), "irr",
+     "highest IRR"),
+    ("06.6", lambda d: (max(PROJECTS, key=lambda p: sum(PROJECTS[p])), WHY), "undiscounted",
+     "plain sum"),
     ("02.1", lambda d: crm_training.segmentation.rfm_scores(d)["segment"].value_counts(
         normalize=True), "shares", "shares of customers"),
     ("02.1", lambda d: d.transactions["customer_id"].map(

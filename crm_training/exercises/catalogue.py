@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..clv import historic_clv
-from ..evaluation import ab_test, npv, sample_size_proportions
+from ..evaluation import ab_test, irr, npv, sample_size_proportions
 from ..experience import funnel, nps_interval, satisfaction_table
 from ..loyalty import (breakage_rate, naive_member_uplift, points_balance, points_liability,
                        points_summary)
@@ -733,4 +733,46 @@ register(Exercise(
              "the rate is a share: 8% is 0.08, not 8.")),
     params={"cash_flows": (-250_000, 90_000, 110_000, 120_000, 120_000), "rate": 0.08},
     needs_data=False, fmt="{:,.2f}",
+))
+
+
+def _simple_roi(d, cash_flows):
+    return float(np.sum(cash_flows[1:]) / -cash_flows[0] - 1)
+
+
+register(Exercise(
+    "06.5", "internal rate of return", "number", lambda d, cash_flows: irr(cash_flows),
+    "the IRR is the yearly rate at which the NPV is 0: crm_training.evaluation.irr(cash_flows) "
+    "(or try rates until npv(cash_flows, rate) crosses 0).",
+    (Mistake("simple_roi", _simple_roi,
+             "that is the simple return over the whole project (gains / investment - 1), "
+             "neither yearly nor discounted. The IRR is the rate r with NPV(r) = 0."),
+     Mistake("percent", lambda d, cash_flows: 100 * irr(cash_flows),
+             "give the rate as a share (0.25 for 25%), not a percentage.")),
+    params={"cash_flows": (-250_000, 90_000, 110_000, 120_000, 120_000)},
+    needs_data=False,
+))
+
+PROJECTS = {"loyalty app": (-100_000, 40_000, 40_000, 40_000, 40_000),
+            "email automation": (-20_000, 10_000, 10_000, 10_000, 10_000),
+            "data platform": (-150_000, 0, 0, 0, 230_000)}
+
+
+def _best_project(projects, value) -> str:
+    return max(projects, key=lambda name: value(projects[name]))
+
+
+register(Exercise(
+    "06.6", "project to fund", "choice",
+    lambda d, projects, rate: _best_project(projects, lambda cf: npv(cf, rate)),
+    "only one project can be funded: the one adding the most value today, the highest NPV at "
+    "the given rate (crm_training.evaluation.npv).",
+    (Mistake("irr", lambda d, projects, rate: _best_project(projects, irr),
+             "that project has the highest IRR, but it is small: a high rate on a small sum "
+             "adds less value than a lower rate on a large one. With one project to fund, "
+             "compare NPVs."),
+     Mistake("undiscounted", lambda d, projects, rate: _best_project(projects, sum),
+             "that project has the largest plain sum of cash flows, but its money comes late: "
+             "discount each year's cash flow (NPV) before comparing.")),
+    params={"projects": PROJECTS, "rate": 0.08}, needs_data=False,
 ))
