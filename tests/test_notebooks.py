@@ -115,6 +115,7 @@ def test_chapter_runs_on_another_industry(path, tmp_path):
     try:
         papermill.execute_notebook(
             str(path), str(tmp_path / path.name), kernel_name="python3", progress_bar=False,
+            execution_timeout=300,  # a cell never takes this long: a stuck kernel fails, not hangs
             cwd=str(path.parent), parameters={"industry": industry, "locale": locale,
                                               "n_customers": N_CUSTOMERS, "seed": 11})
     except papermill.PapermillExecutionError as err:  # the failing cell and its error
