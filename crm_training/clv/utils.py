@@ -257,6 +257,16 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[order].reset_index(drop=True)
 
 
+def _open_log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit, returns,
+              return_col, transaction_id_col, original_id_col, time_scaler):
+    """The checked log and its last timestamp (ns), shared by rfm_summary and the split."""
+    log = _Log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit,
+               returns, return_col, transaction_id_col, original_id_col)
+    if time_scaler <= 0:
+        raise ValueError(f"time_scaler must be positive, got {time_scaler}")
+    return log, (int(log.ns.max()) if len(log.ns) else 0)
+
+
 def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id",
                 datetime_col: str = "timestamp", monetary_value_col: str | None = "amount",
                 observation_period_end=None, time_unit: str = "D", time_scaler: float = 1.0,
@@ -302,11 +312,9 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id"
     0           a          2      7.0  9.0            30.0
     1           b          0      0.0  7.0             0.0
     """
-    log = _Log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit,
-               returns, return_col, transaction_id_col, original_id_col)
-    if time_scaler <= 0:
-        raise ValueError(f"time_scaler must be positive, got {time_scaler}")
-    default_end = int(log.ns.max()) if len(log.ns) else 0
+    log, default_end = _open_log(transactions, customer_id_col, datetime_col, monetary_value_col,
+                                 time_unit, returns, return_col, transaction_id_col,
+                                 original_id_col, time_scaler)
     end_p = _end_period(observation_period_end, default_end, time_unit)
     out = _summary(log, log.window(None, end_p), end_p, time_scaler)
     return _sorted(out) if sort else out
@@ -351,11 +359,9 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
     0           a          1  9.0                  1              10.0
     1           b          0  8.0                  0              10.0
     """
-    log = _Log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit,
-               returns, return_col, transaction_id_col, original_id_col)
-    if time_scaler <= 0:
-        raise ValueError(f"time_scaler must be positive, got {time_scaler}")
-    default_end = int(log.ns.max()) if len(log.ns) else 0
+    log, default_end = _open_log(transactions, customer_id_col, datetime_col, monetary_value_col,
+                                 time_unit, returns, return_col, transaction_id_col,
+                                 original_id_col, time_scaler)
     train_p = _end_period(train_period_end, default_end, time_unit)
     test_p = _end_period(test_period_end, default_end, time_unit)
     if test_p <= train_p:
