@@ -138,6 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
         e.add_argument("--force", action="store_true", help="replace --dst even if it holds "
                        "other files than notebooks")
         e.set_defaults(func=_cmd_exercises)
+
+    # their arguments and work live beside their code (light imports until they run)
+    from .report import cli as report_cli
+    from .workshop import cli as workshop_cli
+    r = sub.add_parser("report", help="build a case-study report (HTML, optionally PDF) for a "
+                       "scenario or a client's data, or many from a --batch spec")
+    report_cli.add_arguments(r)
+    r.set_defaults(func=report_cli.run)
+    w = sub.add_parser("workshop", help="start the workshop dashboard as a Voila app on localhost")
+    workshop_cli.add_arguments(w)
+    w.set_defaults(func=workshop_cli.run)
     return parser
 
 
