@@ -1,0 +1,421 @@
+"""The figures of a case-study report: one client's data through the engines of every chapter.
+
+:func:`compute_findings` runs the kit's tested engines (segmentation, CLV, experience, loyalty,
+service, evaluation) on a :class:`~crm_training.CRMData` and returns a :class:`Findings`: plain
+numbers and small tables, nothing drawn and no text, so that the report template
+(``template.ipynb``), the rules of :mod:`.recommend` and the sentences of :mod:`.text` all read
+the same figures. A section whose table is missing from the data (a client without surveys, say)
+is ``None``; the report then says so instead of failing.
+
+The money figures of candidate actions rest on stated assumptions (:data:`DEFAULT_ASSUMPTIONS`):
+effects and costs are shares of the data's own figures (order value, yearly profit), so they hold
+in any currency; only an agent's yearly cost needs a currency (:data:`AGENT_COST`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import clv, evaluation, experience, loyalty, service
+from .. import segmentation as seg
+
+LANGUAGES = ("en", "zh")
+HORIZON_RANGE = (1, 120)            # months
+N_CUSTOMERS_RANGE = (100, 200_000)
+SECTIONS = ("concentration", "segments", "clv", "experience", "loyalty", "service")
+
+#: yearly cost of one service agent (salary and overheads), by currency; an assumption to replace
+AGENT_COST = {"USD": 45_000.0, "EUR": 42_000.0, "GBP": 38_000.0, "CNY": 150_000.0}
+
+DEFAULT_ASSUMPTIONS = {
+    "discount_rate": 0.10,          # yearly, for CLV and NPV
+    "roi_years": 3,                 # horizon of each action's cash flows
+    "p_alive_risk": 0.5,            # below this P(alive) a customer counts as at risk
+    "retention_save": 0.25,         # share of at-risk top-tier customers a retention plan keeps
+    "winback_rate": 0.10,           # share of lapsing RFM customers a win-back campaign brings back
+    "detractor_fix": 0.20,          # share of detractors turned by fixing their journeys
+    "detractor_value_gain": 0.30,   # profit a turned detractor adds, as a share of a yearly profit
+    "contact_cost": 0.05,           # cost of one targeted contact, as a share of the mean order value
+    "setup_share": 0.01,            # set-up cost of one action, as a share of the yearly profit
+    "service_target": 0.80,         # target share answered within the target time
+    "service_target_seconds": 20.0,
+    "aht_minutes": 6.0,             # average handling time of a live contact
+    "opening_hours": 12.0,          # per day, 365 days
+    "peak_factor": 2.0,             # busiest hour against the average hour
+    "sla_target": 0.90,             # share of tickets answered within their SLA
+    "sla_value": 0.5,               # profit lost per breached ticket, share of a yearly profit
+    "fcr_target": 0.70,             # first-contact resolution a good service desk reaches
+    "point_value": 0.01,            # value of one loyalty point in the data's currency (1% back)
+}
+
+
+@dataclass
+class Findings:
+    """The computed figures of one report, section by section.
+
+    Each section is a dict of numbers and DataFrames, or ``None`` when the data lack its table
+    (see :meth:`available`). ``actions`` holds the economics of every candidate action (benefit,
+    cost, NPV, ROI), whether or not a rule recommends it.
+    """
+
+    meta: dict
+    concentration: dict | None = None
+    segments: dict | None = None
+    clv: dict | None = None
+    experience: dict | None = None
+    loyalty: dict | None = None
+    service: dict | None = None
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    assumptions: dict = field(default_factory=dict)
+
+    def available(self, section: str) -> bool:
+        """True when ``section`` could be computed from the data."""
+        if section not in SECTIONS:
+            raise ValueError(f"section must be one of {SECTIONS}, not {section!r}")
+        return getattr(self, section) is not None
+
+
+def _has(df) -> bool:
+    return df is not None and len(df) > 0
+
+
+def _years(data) -> float:
+    ts = data.transactions["timestamp"]
+    return max((ts.max() - ts.min()).days / 365.25, 1 / 12)
+
+
+def _concentration(data, measure):
+    values = seg.customer_value(data, measure)
+    table = seg.concentration_summary(data)
+    return {
+        "measure": measure,
+        "values": values,
+        "table": table,
+        "top20_share": float(table.loc["top 20%", measure]),
+        "top20_revenue_share": float(table.loc["top 20%", "revenue"]),
+        "top1_share": float(table.loc["top 1%", measure]),
+        "gini": float(table.loc["gini", measure]),
+        "customers": int(len(values)),
+        "loss_making_share": float((values < 0).mean()),
+    }
+
+
+def _segments(data, measure, years):
+    values = seg.customer_value(data, measure)
+    tiers = seg.value_tiers(values)
+    strategies = seg.tier_strategies("value_tier")
+    grouped = values.groupby(tiers["value_tier"], observed=True)
+    table = pd.DataFrame({
+        "customers": grouped.size(),
+        "customer_share": grouped.size() / len(values),
+        "value_share": grouped.sum() / values.sum(),
+        "value_per_customer_year": grouped.mean() / years,
+    }).reindex(["high", "medium", "potential"])
+    table = table.join(strategies[["label_zh", "strategy", "strategy_zh"]])
+    scores = seg.rfm_scores(data)
+    rfm = seg.rfm_segment_summary(scores)
+    lapsing = ["At risk", "Cannot lose them", "About to sleep", "Need attention"]
+    lapsing_ids = scores.index[scores["segment"].isin(lapsing)]
+    lapsing_value = values.reindex(lapsing_ids).fillna(0)
+    return {
+        "values": values,
+        "tiers": tiers["value_tier"],
+        "tier_table": table,
+        "rfm_scores": scores,
+        "rfm_table": rfm,
+        "lapsing_segments": lapsing,
+        "lapsing_customers": int(len(lapsing_ids)),
+        "lapsing_share": float(len(lapsing_ids) / max(len(scores), 1)),
+        "lapsing_value_year": float(lapsing_value.clip(lower=0).sum() / years),
+        "high_tier_value_share": float(table.loc["high", "value_share"]),
+        "potential_share": float(table.loc["potential", "customer_share"]),
+    }
+
+
+def _clv(data, horizon, measure, tiers, a):
+    rfm = clv.rfm_summary(data.transactions)
+    bgnbd = clv.BetaGeoModel().fit(rfm)
+    repeat = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
+    gg = clv.GammaGammaModel().fit(repeat)
+    spend = gg.expected_customer_spend(rfm.assign(monetary_value=rfm["monetary_value"].clip(lower=0)))
+    feats = seg.customer_features(data)
+    margin = 1.0
+    if measure == "profit" and feats["monetary"].sum() > 0:
+        margin = float(np.clip(feats["profit"].sum() / feats["monetary"].sum(), 0.0, 1.0))
+    monthly = (1 + a["discount_rate"]) ** (1 / 12) - 1
+    value = clv.customer_lifetime_value(bgnbd, rfm.assign(monetary_value=np.asarray(spend)),
+                                        future_t=int(horizon), discount_rate=monthly,
+                                        margin=margin).rename("clv")
+    p_alive = pd.Series(np.asarray(bgnbd.expected_probability_alive(rfm)),
+                        index=rfm["customer_id"].to_numpy(), name="p_alive")
+    table = pd.DataFrame({"clv": value, "p_alive": p_alive})
+    table["value_tier"] = tiers.reindex(table.index).astype("string").fillna("potential")
+    at_risk = table["p_alive"] < a["p_alive_risk"]
+    high = table["value_tier"] == "high"
+    top = table.sort_values("clv", ascending=False)
+    return {
+        "model": bgnbd,
+        "rfm": rfm,
+        "horizon_months": int(horizon),
+        "margin": margin,
+        "params": {**bgnbd.params_, **gg.params_},
+        "table": table,
+        "top_customers": top.head(10),
+        "total": float(value.sum()),
+        "mean": float(value.mean()),
+        "top20_share": float(seg.top_share(value.clip(lower=0), 0.2)),
+        "mean_p_alive": float(p_alive.mean()),
+        "at_risk_share": float(at_risk.mean()),
+        "high_tier_at_risk": int((at_risk & high).sum()),
+        "high_tier_at_risk_share": float((at_risk & high).sum() / max(high.sum(), 1)),
+    }
+
+
+def _experience(surveys):
+    nps = experience.nps_interval(surveys["nps"])
+    out = {"nps": nps.value, "nps_low": nps.low, "nps_high": nps.high, "responses": int(nps.n)}
+    scores = pd.to_numeric(surveys["nps"], errors="coerce").dropna()
+    out["promoter_share"] = float((scores >= 9).mean())
+    out["detractor_share"] = float((scores <= 6).mean())
+    for name, fn in (("csat", experience.csat_interval), ("effort", experience.effort_interval)):
+        col = surveys[name].dropna() if name in surveys else []
+        est = fn(col) if len(col) else None
+        out[name] = est.value if est else np.nan
+        out[f"{name}_low"] = est.low if est else np.nan
+        out[f"{name}_high"] = est.high if est else np.nan
+    by_tp = experience.satisfaction_table(surveys, by="touchpoint", min_answers=20)
+    out["touchpoints"] = by_tp
+    out["worst_touchpoint"] = str(by_tp["nps"].idxmin()) if "nps" in by_tp and len(by_tp) else None
+    out["worst_touchpoint_nps"] = float(by_tp["nps"].min()) if out["worst_touchpoint"] else np.nan
+    if "channel" in surveys and surveys["channel"].notna().any():
+        cons = experience.channel_consistency(surveys, metric="csat", by="channel")
+        out.update(channel_table=cons.table, channel_spread=float(cons.spread),
+                   channel_p=float(cons.chi2_p), channel_consistent=bool(cons.consistent))
+    else:
+        out.update(channel_table=None, channel_spread=np.nan, channel_p=np.nan,
+                   channel_consistent=True)
+    return out
+
+
+def _loyalty(data, aov, seed, a):
+    events = data.loyalty_events
+    members = data.customers["loyalty_member"].astype("boolean").fillna(False)
+    point_value = a["point_value"]
+    liability = loyalty.points_liability(events, point_value=point_value)
+    out = {
+        "naive": None, "matched": None,
+        "members": int(members.sum()),
+        "member_share": float(members.mean()),
+        "point_value": point_value,
+        "points": loyalty.points_summary(events),
+        "liability": float(liability["liability"]),
+        "net_liability": float(liability["net_liability"]),
+        "breakage": float(liability["breakage_rate"]),
+        "tiers": loyalty.tier_distribution(events),
+    }
+    try:
+        naive = loyalty.naive_member_uplift(data)
+        out["naive"], out["naive_uplift"] = naive, float(naive["effect"])
+    except (ValueError, KeyError):
+        out["naive_uplift"] = np.nan
+    try:
+        matched = loyalty.enrolment_uplift(data, seed=seed, n_boot=100)
+        out.update(matched=matched, matched_uplift=float(matched["effect"]), matched_low=float(matched["ci_low"]),
+                   matched_high=float(matched["ci_high"]), matched_members=int(matched["members"]))
+    except (ValueError, KeyError, ZeroDivisionError):
+        out.update(matched_uplift=np.nan, matched_low=np.nan, matched_high=np.nan,
+                   matched_members=0)
+    return out
+
+
+def _service(tickets, a):
+    overall = service.ticket_kpis(tickets, by=None).iloc[0]
+    by_channel = service.ticket_kpis(tickets, by="channel")
+    end = tickets["created_at"].max()
+    last_year = tickets[tickets["created_at"] > end - pd.Timedelta(days=365)]
+    per_hour = len(last_year) / (365 * a["opening_hours"]) * a["peak_factor"]
+    aht = a["aht_minutes"] * 60
+    rate = max(per_hour, 1e-6) / 3600           # contacts per second
+    target_t = a["service_target_seconds"]
+    needed = service.agents_needed(rate, aht, a["service_target"], target_t)
+    staffing = service.staffing_table(rate, aht, target_t, agents=range(1, needed + 4))
+    return {
+        "kpis": overall,
+        "by_channel": by_channel,
+        "tickets": int(len(tickets)),
+        "tickets_year": int(len(last_year)),
+        "sla_attainment": float(overall["sla_attainment"]),
+        "fcr_rate": float(overall["fcr_rate"]),
+        "first_response_h": float(overall["first_response_h_median"]),
+        "resolution_h": float(overall["resolution_h_median"]),
+        "csat": float(overall["csat"]),
+        "bot_share": float(overall["bot_share"]),
+        "peak_contacts_per_hour": per_hour,
+        "agents_needed": int(needed),
+        "service_level_at_needed": float(service.service_level(rate, aht, needed, target_t)),
+        "staffing": staffing,
+    }
+
+
+def _action(key, customers, effect, value_per_unit, investment, yearly_cost, a):
+    """One candidate action: yearly benefit = customers x effect x value, and its NPV / ROI.
+
+    ``effect=None`` marks a governance action whose benefit is not measured in money.
+    """
+    row = {"action": key, "customers": float(customers), "investment": float(investment),
+           "annual_cost": float(yearly_cost)}
+    if effect is None:
+        return {**row, "annual_benefit": np.nan, "npv": np.nan, "roi": np.nan,
+                "payback_years": np.nan}
+    years = int(a["roi_years"])
+    benefit = evaluation.benefit_from_effect(customers, effect, value_per_unit)
+    roi = evaluation.initiative_roi(investment, benefit, yearly_cost, years, a["discount_rate"],
+                                    ramp_up=[0.5] + [1] * (years - 1))
+    return {**row, "annual_benefit": float(benefit), "npv": float(roi["npv"]),
+            "roi": float(roi["roi"]), "payback_years": float(roi["payback_years"])}
+
+
+def _actions(f: Findings, aov, profit_year, a) -> pd.DataFrame:
+    """Economics of each candidate action from the figures (assumptions in ``a``).
+
+    A kept or won-back customer is worth their forecast CLV; a better experience or service is
+    worth a share of the mean yearly profit per customer.
+    """
+    contact = a["contact_cost"] * aov
+    setup = a["setup_share"] * max(profit_year, 0.0)
+    n = f.meta["n_customers"]
+    per_customer_year = max(profit_year, 0.0) / max(n, 1)
+    rows = []
+    if f.segments is not None and f.clv is not None:
+        table = f.clv["table"]
+        high_clv = float(table.loc[table["value_tier"] == "high", "clv"].mean())
+        high_n = float(f.segments["tier_table"].loc["high", "customers"])
+        rows.append(_action("protect_top_tier", high_n,
+                            f.clv["high_tier_at_risk_share"] * a["retention_save"], high_clv,
+                            3 * setup, high_n * contact * 2, a))
+        risky = table["p_alive"] < a["p_alive_risk"]
+        risky_value = f.segments["values"].reindex(table.index[risky]).clip(lower=0)
+        rows.append(_action("churn_early_warning", int(risky.sum()), a["retention_save"] * 0.5,
+                            float(risky_value.mean() / f.meta["years"]) if risky.any() else 0.0,
+                            2 * setup, int(risky.sum()) * contact, a))
+        lap_n = f.segments["lapsing_customers"]
+        rows.append(_action("win_back", lap_n, a["winback_rate"], f.clv["mean"], setup,
+                            lap_n * contact * 2, a))
+        pot_n = f.segments["potential_share"] * n
+        rows.append(_action("nurture_potential", pot_n, 0.05, per_customer_year, setup,
+                            pot_n * contact, a))
+    if f.experience is not None:
+        det_n = f.experience["detractor_share"] * n
+        rows.append(_action("fix_detractor_journeys", det_n, a["detractor_fix"],
+                            a["detractor_value_gain"] * per_customer_year, 2 * setup,
+                            0.5 * setup, a))
+        rows.append(_action("unify_channels", n, max(f.experience["channel_spread"], 0) * 0.1,
+                            per_customer_year, 2 * setup, 0.5 * setup, a))
+    if f.service is not None:
+        s = f.service
+        breaches = s["tickets_year"] * max(a["sla_target"] - s["sla_attainment"], 0.0)
+        agent_cost = AGENT_COST.get(f.meta.get("currency"), AGENT_COST["USD"])
+        extra_agents = max(1, int(np.ceil(0.2 * s["agents_needed"])))
+        rows.append(_action("staff_to_erlang", breaches, 1.0, a["sla_value"] * per_customer_year,
+                            0.5 * setup, extra_agents * agent_cost, a))
+        rows.append(_action("first_contact_resolution", s["tickets_year"],
+                            max(a["fcr_target"] - s["fcr_rate"], 0.0),
+                            a["sla_value"] * per_customer_year, setup, 0.5 * setup, a))
+    if f.loyalty is not None:
+        rows.append(_action("measure_loyalty_uplift", f.loyalty["members"], None, 0.0,
+                            0.2 * setup, 0.0, a))
+        rows.append(_action("review_points_expiry", f.loyalty["members"], None, 0.0,
+                            0.2 * setup, 0.0, a))
+    cols = ["action", "customers", "annual_benefit", "investment", "annual_cost", "npv", "roi",
+            "payback_years"]
+    return pd.DataFrame(rows, columns=cols).set_index("action")
+
+
+def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.",
+                     seed: int = 0, assumptions: dict | None = None) -> Findings:
+    """Every figure of a case-study report, from one :class:`~crm_training.CRMData`.
+
+    Parameters
+    ----------
+    data : CRMData with at least customers and transactions; surveys, tickets and the loyalty
+        ledger are optional (their section is then ``None``).
+    horizon_months : horizon of the CLV forecast, within :data:`HORIZON_RANGE`.
+    company : name shown in the report.
+    seed : seed of the bootstrap of the matched loyalty uplift.
+    assumptions : overrides of :data:`DEFAULT_ASSUMPTIONS` (unknown keys raise).
+
+    Returns
+    -------
+    Findings
+
+    Examples
+    --------
+    >>> import crm_training
+    >>> f = compute_findings(crm_training.generate("retail", 600, seed=1), horizon_months=12)
+    >>> 0 < f.concentration["top20_share"] <= 1, f.available("surveys" and "experience")
+    (True, True)
+    """
+    lo, hi = HORIZON_RANGE
+    if not lo <= int(horizon_months) <= hi:
+        raise ValueError(f"horizon_months must be between {lo} and {hi}, not {horizon_months!r}")
+    unknown = set(assumptions or {}) - set(DEFAULT_ASSUMPTIONS)
+    if unknown:
+        raise ValueError(f"unknown assumptions: {sorted(unknown)}; known: {sorted(DEFAULT_ASSUMPTIONS)}")
+    a = {**DEFAULT_ASSUMPTIONS, **(assumptions or {})}
+    if not _has(data.transactions):
+        raise ValueError("data.transactions is empty: a report needs the customers' purchases")
+    tx = data.transactions
+    measure = "profit" if "cost" in tx and tx["cost"].notna().any() else "revenue"
+    years = _years(data)
+    meta = dict(data.meta or {})
+    ts = tx["timestamp"]
+    meta.update(company=company, n_customers=int(len(data.customers)), measure=measure,
+                start=ts.min(), end=ts.max(), years=years,
+                currency=meta.get("currency") or "", transactions=int(len(tx)))
+    f = Findings(meta=meta, assumptions=a)
+    f.concentration = _concentration(data, measure)
+    f.segments = _segments(data, measure, years)
+    f.clv = _clv(data, horizon_months, measure, f.segments["tiers"], a)
+    sales = tx.loc[tx["amount"] > 0, "amount"]
+    aov = float(sales.mean()) if len(sales) else 0.0
+    last = tx[ts > ts.max() - pd.Timedelta(days=365)]
+    profit_year = float((last["amount"] - last["cost"].fillna(0)).sum() if measure == "profit"
+                        else last["amount"].sum())
+    meta.update(avg_order_value=aov, profit_year=profit_year)
+    if _has(data.surveys) and data.surveys["nps"].notna().any():
+        f.experience = _experience(data.surveys)
+    if _has(data.loyalty_events):
+        f.loyalty = _loyalty(data, aov, seed, a)
+    if _has(data.tickets):
+        f.service = _service(data.tickets, a)
+    f.actions = _actions(f, aov, profit_year, a)
+    return f
+
+
+def report_data(industry: str = "retail", n_customers: int = 5000, seed: int = 7,
+                language: str = "en", data_dir=None):
+    """The data of a report and, for a client's folder, its load result (validation report).
+
+    With ``data_dir`` the client's exports are loaded with
+    :func:`crm_training.load_client`; otherwise the built-in generator makes ``n_customers``
+    customers of ``industry`` (Chinese names and CNY for a Chinese report).
+
+    Returns
+    -------
+    (CRMData, ClientLoad or None)
+
+    Examples
+    --------
+    >>> data, loaded = report_data("bank", 300, seed=1)
+    >>> len(data.customers), loaded is None
+    (300, True)
+    """
+    if data_dir:
+        from ..clients import load_client
+        loaded = load_client(data_dir, progress=False)
+        return loaded.data, loaded
+    from ..datagen import generate
+    locale = "zh_CN" if language == "zh" else "en_US"
+    return generate(industry, int(n_customers), seed=int(seed), locale=locale), None
