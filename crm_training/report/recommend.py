@@ -98,8 +98,9 @@ def _priority_level(roi) -> str:
 def recommend(findings, language: str = "en", rules=RULES) -> pd.DataFrame:
     """The prioritised recommendation list: one row per fired rule, best first.
 
-    Ordered by NPV (largest first; actions without a money figure after those with a positive
-    NPV, loss-making ones last). Columns: ``priority`` (1 = first), ``priority_level``
+    Actions with a positive NPV come first, by ROI (most return per unit spent first: the
+    order in which a limited budget should fund them), then governance actions without a money
+    figure, then the loss-making ones (smallest loss first). Columns: ``priority`` (1 = first), ``priority_level``
     (high: ROI >= 1, medium: ROI >= 0 or not in money, low: ROI < 0), the ``rule``, the figure that
     triggered it (``metric``, ``value``, ``op``, ``threshold``), the ``action`` key and its money
     figures (``annual_benefit``, ``investment``, ``annual_cost``, ``npv``, ``roi``,
@@ -123,8 +124,9 @@ def recommend(findings, language: str = "en", rules=RULES) -> pd.DataFrame:
     # positive NPV first, then unpriced governance actions, then the loss-making ones
     npv = recs["npv"]
     recs["_order"] = np.where(npv > 0, 0, np.where(npv.isna(), 1, 2))
-    recs = recs.sort_values(["_order", "npv"], ascending=[True, False], kind="stable")
-    recs = recs.drop(columns="_order").reset_index(drop=True)
+    recs["_rank"] = np.where(npv > 0, -recs["roi"], -npv)
+    recs = recs.sort_values(["_order", "_rank"], kind="stable")
+    recs = recs.drop(columns=["_order", "_rank"]).reset_index(drop=True)
     recs.insert(0, "priority", np.arange(1, len(recs) + 1))
     recs.insert(1, "priority_level", [_priority_level(r) for r in recs["roi"]])
     _add_text(recs, findings, language)

@@ -116,8 +116,9 @@ TEXT = {
         "zh": "每年{tickets}张服务工单：{sla}在服务水平协议时限内响应，{fcr}在首次联系时解决；"
               "首次响应时间中位数{response}小时，解决时间中位数{resolution}小时。"},
     "s_staffing": {
-        "en": "At a peak of {rate} contacts an hour and {aht} minutes each, Erlang C needs "
-              "{agents} agents to answer {target} within {seconds} s (service level {level}).",
+        "en": "At a peak of {rate} contacts an hour and {aht} minutes each, the Erlang C model "
+              "puts the agents needed to answer {target} within {seconds} s at {agents} "
+              "(service level {level}).",
         "zh": "高峰每小时{rate}次联系、每次{aht}分钟，按Erlang C模型需要{agents}名客服，"
               "才能在{seconds}秒内接通{target}的来电（服务水平{level}）。"},
     "s_recommendations": {
@@ -592,7 +593,7 @@ def translate_frame(df: pd.DataFrame, language: str) -> pd.DataFrame:
     out.index.name = header(df.index.name, language) if df.index.name else None
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, (pd.CategoricalDtype, pd.StringDtype)):
-            out[col] = out[col].map(lambda v: code_label(v, language) if isinstance(v, str) else v)
+            out[col] = out[col].map(lambda v: header(v, language) if isinstance(v, str) else v)
     out.columns = [header(c, language) for c in df.columns]
     return out
 
@@ -643,7 +644,7 @@ def localise(fig_or_ax, chart: str, language: str, **figures):
             labels = axis.get_ticklabels()
             texts = [lab.get_text() for lab in labels]
             if any(txt and not _numeric(txt) for txt in texts):
-                axis.set_ticks(axis.get_ticklocs(), [code_label(txt, language) for txt in texts])
+                axis.set_ticks(axis.get_ticklocs(), [header(txt, language) for txt in texts])
         if a is not ax and a.get_title() and language == "zh":
             a.set_title(code_label(a.get_title(), language))
         if a is not ax and a.get_ylabel() and legend is not None and len(legend) > 2:

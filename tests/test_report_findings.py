@@ -1,0 +1,354 @@
+"""Report content: figures recover the engines and the synthetic truth, recommendations follow
+their rules, every text exists in English and Chinese, and the template runs in both languages."""
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crm_training
+from crm_training import experience, service
+from crm_training import segmentation as seg
+from crm_training.report import text
+from crm_training.report.findings import (HORIZON_RANGE, LANGUAGES, N_CUSTOMERS_RANGE, SECTIONS,
+                                          compute_findings, report_data)
+from crm_training.report.recommend import (RULES, _OPS, evaluate_rules, expected_return,
+                                           recommend, roadmap, roadmap_table)
+
+
+@pytest.fixture(scope="module")
+def retail():
+    data = crm_training.generate("retail", 3000, seed=3)
+    return data, compute_findings(data, horizon_months=36, seed=3)
+
+
+@pytest.fixture(scope="module")
+def telecom():
+    data = crm_training.generate("telecom", 3000, seed=3)
+    return data, compute_findings(data, horizon_months=36, seed=3)
+
+
+@pytest.fixture(scope="module")
+def bare():
+    """A client with purchases only: no surveys, tickets or loyalty ledger."""
+    data = crm_training.generate("bank", 800, seed=5)
+    return compute_findings(crm_training.CRMData(customers=data.customers,
+                                                 transactions=data.transactions))
+
+
+# ----------------------------------------------------------------------------- figures
+def test_parameter_constants_for_the_runner():
+    assert LANGUAGES == ("en", "zh")
+    assert HORIZON_RANGE == (1, 120) and N_CUSTOMERS_RANGE == (100, 200_000)
+
+
+def test_concentration_is_segmentations_own(retail):
+    data, f = retail
+    table = seg.concentration_summary(data)
+    assert f.concentration["top20_share"] == pytest.approx(table.loc["top 20%", "profit"])
+    assert f.concentration["gini"] == pytest.approx(table.loc["gini", "profit"])
+    assert f.concentration["top20_share"] == pytest.approx(
+        seg.top_share(seg.customer_value(data, "profit"), 0.2))
+
+
+def test_clv_ranks_follow_the_true_clv(retail):
+    data, f = retail
+    truth = data.truth["customers"].set_index("customer_id")["clv_3y"]
+    pred = f.clv["table"]["clv"]
+    rho = pred.corr(truth.reindex(pred.index), method="spearman")
+    assert rho > 0.6
+    # the customers the model calls lost are mostly truly gone
+    alive = data.truth["customers"].set_index("customer_id")["alive"].reindex(pred.index)
+    lost = f.clv["table"]["p_alive"] < 0.5
+    assert (~alive[lost]).mean() > 0.7
+
+
+def test_experience_figures(retail):
+    data, f = retail
+    e = f.experience
+    assert e["nps"] == pytest.approx(experience.nps(data.surveys["nps"]))
+    assert e["nps_low"] < e["nps"] < e["nps_high"]
+    p, d = e["promoter_share"], e["detractor_share"]
+    assert e["nps"] == pytest.approx(100 * (p - d))
+    from scipy.stats import norm
+    half = norm.ppf(0.975) * np.sqrt((p + d - (p - d) ** 2) / e["responses"]) * 100
+    assert e["nps_high"] - e["nps"] == pytest.approx(half, rel=1e-6)
+    assert e["csat"] == pytest.approx(experience.csat(data.surveys["csat"]))
+    # the generator makes checkout the weakest touchpoint (touchpoint effect -0.3)
+    assert e["worst_touchpoint"] == "checkout"
+
+
+def test_loyalty_matched_uplift_covers_the_truth_and_naive_overstates(retail):
+    data, f = retail
+    true = data.truth["interventions"].query(
+        "name == 'loyalty_programme' and metric == 'purchase_rate'")["true_effect"].iloc[0]
+    lo = f.loyalty
+    assert lo["matched_low"] <= true <= lo["matched_high"]
+    assert lo["naive_uplift"] > 2 * true
+    assert lo["members"] == int(data.customers["loyalty_member"].astype(bool).sum())
+
+
+def test_service_figures_are_the_engines(retail):
+    data, f = retail
+    s, a = f.service, f.assumptions
+    kpis = service.ticket_kpis(data.tickets, by=None).iloc[0]
+    assert s["sla_attainment"] == pytest.approx(kpis["sla_attainment"])
+    assert s["fcr_rate"] == pytest.approx(kpis["fcr_rate"])
+    rate = s["peak_contacts_per_hour"] / 3600
+    aht, t = a["aht_minutes"] * 60, a["service_target_seconds"]
+    n = s["agents_needed"]
+    assert n == service.agents_needed(rate, aht, a["service_target"], t)
+    assert service.service_level(rate, aht, n, t) >= a["service_target"]
+    assert n == 1 or service.service_level(rate, aht, n - 1, t) < a["service_target"]
+
+
+def test_missing_tables_give_not_available_sections(bare):
+    assert bare.available("concentration") and bare.available("clv")
+    for section in ("experience", "loyalty", "service"):
+        assert not bare.available(section)
+        for lang in LANGUAGES:
+            (line,) = text.section_text(section, bare, lang)
+            assert line == text.not_available(section, lang)
+    assert "not available" in text.not_available("experience", "en")
+    recs = recommend(bare)
+    assert set(recs["rule"]) <= {r.name for r in RULES if r.section in
+                                 ("concentration", "segments", "clv")}
+    summary = text.executive_summary(bare, recs, "zh")
+    assert any("本数据中不可用" in s for s in summary)
+
+
+def test_bad_arguments_are_named():
+    data = crm_training.generate("retail", 200, seed=1)
+    with pytest.raises(ValueError, match="horizon_months"):
+        compute_findings(data, horizon_months=0)
+    with pytest.raises(ValueError, match="unknown assumptions"):
+        compute_findings(data, assumptions={"discount": 0.1})
+    with pytest.raises(ValueError, match="section"):
+        compute_findings(data, horizon_months=6).available("surveys")
+
+
+# ----------------------------------------------------------------------------- recommendations
+def _with(f, section, **changes):
+    """A copy of the findings with some figures of one section changed."""
+    return dataclasses.replace(f, **{section: {**getattr(f, section), **changes}})
+
+
+def test_each_rule_fires_exactly_when_its_condition_holds(retail, telecom):
+    for _, f in (retail, telecom):
+        table = evaluate_rules(f)
+        for r in RULES:
+            v = table.loc[r.name, "value"]
+            assert table.loc[r.name, "fired"] == bool(_OPS[r.op](v, r.threshold)), r.name
+        recs = recommend(f)
+        assert set(recs["rule"]) == set(table.index[table["fired"]])
+
+
+@pytest.mark.parametrize("value, fires", [(0.75, True), (0.7000001, True), (0.70, False),
+                                          (0.5, False)])
+def test_concentration_rule_threshold(retail, value, fires):
+    f = _with(retail[1], "concentration", top20_share=value)
+    rules = set(recommend(f)["rule"])
+    assert ("value_concentrated" in rules) == fires
+    assert ("value_spread" in rules) == (not fires)
+
+
+@pytest.mark.parametrize("nps, fires", [(19.9, True), (20.0, False), (-30.0, True)])
+def test_nps_rule_threshold(retail, nps, fires):
+    f = _with(retail[1], "experience", nps=nps)
+    recs = recommend(f)
+    assert ("fix_detractor_journeys" in set(recs["action"])) == fires
+    if fires:
+        row = recs.set_index("action").loc["fix_detractor_journeys"]
+        assert row["value"] == nps and text.fmt_points(nps) in row["trigger"]
+
+
+def test_service_and_loyalty_rules(retail):
+    f = retail[1]
+    below = recommend(_with(f, "service", sla_attainment=0.85))
+    above = recommend(_with(f, "service", sla_attainment=0.95))
+    assert "staff_to_erlang" in set(below["action"]) and "staff_to_erlang" not in set(above["action"])
+    over = recommend(_with(f, "loyalty", naive_uplift=0.9, matched_uplift=0.3))
+    fair = recommend(_with(f, "loyalty", naive_uplift=0.5, matched_uplift=0.3))
+    assert "measure_loyalty_uplift" in set(over["action"])
+    assert "measure_loyalty_uplift" not in set(fair["action"])
+
+
+def test_different_data_give_different_recommendations(retail, telecom):
+    r, t = recommend(retail[1]), recommend(telecom[1])
+    assert retail[1].concentration["top20_share"] > 0.7 > telecom[1].concentration["top20_share"]
+    assert "protect_top_tier" in set(r["action"]) and "nurture_potential" in set(t["action"])
+    assert list(r["action"]) != list(t["action"])
+
+
+def test_priorities_and_expected_return(retail):
+    f = retail[1]
+    recs = recommend(f)
+    assert recs["priority"].tolist() == list(range(1, len(recs) + 1))
+    positive = recs[recs["npv"] > 0]
+    assert positive.index.max() < len(positive)            # funded actions come first
+    assert positive["roi"].is_monotonic_decreasing
+    totals = expected_return(recs, f)
+    # same rate and ramp-up for every action: the NPV of the sum is the sum of the NPVs
+    assert totals["npv"] == pytest.approx(positive["npv"].sum())
+    assert totals["investment"] == pytest.approx(positive["investment"].sum())
+    plan = roadmap(recs)
+    assert set(plan["action"]) == set(recs["action"])
+    assert set(plan.loc[plan["phase"] == "review", "action"]) == set(recs.loc[recs["npv"] < 0, "action"])
+    assert len(roadmap_table(recs, "zh"))
+
+
+# ----------------------------------------------------------------------------- text
+ALLOWED_LATIN = {"NPS", "CSAT", "RFM", "Erlang", "C", "CLV", "B2B", "P", "p", "ROI", "SLA", "h", "s",
+                 "Gini", "DiD", "Q"}
+
+
+def _latin_words(s):
+    s = re.sub(r"\{[^}]*\}", "", s)  # placeholders
+    return set(re.findall(r"[A-Za-z]+", s)) - ALLOWED_LATIN
+
+
+def test_every_text_exists_in_both_languages():
+    for name, table in text.all_keys().items():
+        for key, entry in table.items():
+            for lang in LANGUAGES:
+                assert entry.get(lang), f"{name}[{key!r}] has no {lang} text"
+    for key, spec in text.ACTIONS.items():
+        for field in ("short_en", "short_zh", "cost_en", "cost_zh", "unit"):
+            assert spec.get(field), (key, field)
+    for key, (en, zh) in {**text.COLUMNS, **text.METRICS, **text.PHASES}.items():
+        assert en and zh and not _latin_words(zh), key
+
+
+def test_chinese_texts_have_no_english_words():
+    for key, entry in text.TEXT.items():
+        assert not _latin_words(entry["zh"]), (key, entry["zh"])
+    for key, entry in text.ACTIONS.items():
+        assert not _latin_words(entry["zh"] + entry["short_zh"] + entry["cost_zh"]), key
+    for key, entry in text.CHARTS.items():
+        title, x, y, legend = entry["zh"]
+        assert not _latin_words(" ".join([title, x, y, *(legend or [])])), key
+
+
+def test_summary_sentences_carry_the_figures(retail):
+    f = retail[1]
+    recs = recommend(f, "en")
+    totals = expected_return(recs, f)
+    cur = f.meta["currency"]
+    for lang in LANGUAGES:
+        s = text.executive_summary(f, recommend(f, lang), lang)
+        joined = " ".join(s)
+        assert text.fmt_pct(f.concentration["top20_share"]) in s[0]
+        assert f"{f.concentration['gini']:.2f}" in s[0]
+        assert text.fmt_num(f.segments["lapsing_customers"]) in s[1]
+        assert text.fmt_money(f.clv["total"], cur) in s[2]
+        assert text.fmt_points(f.experience["nps"]) in joined
+        assert text.fmt_points(f.experience["nps_low"]) in joined
+        assert text.fmt_pct(f.service["sla_attainment"]) in joined
+        assert text.fmt_pct(f.loyalty["matched_uplift"]) in joined
+        assert text.fmt_money(totals["npv"], cur) in s[-1]
+        assert str(len(recs)) in s[-1]
+    other = text.executive_summary(f, recs, "en")
+    assert other != text.executive_summary(f, recs, "zh")
+
+
+def test_formatters():
+    assert text.fmt_pct(0.8074) == "81%" and text.fmt_pct(0.8074, 1) == "80.7%"
+    assert text.fmt_money(1234.5, "USD") == "USD 1,234" or text.fmt_money(1234.5, "USD") == "USD 1,235"
+    assert text.fmt_points(-3.04) == "-3.0" and text.fmt_pct(np.nan) == "n/a"
+    with pytest.raises(ValueError, match="language"):
+        text.t("h_summary", "fr")
+
+
+def test_tables_and_charts_are_translated(retail):
+    import matplotlib
+    matplotlib.use("Agg")
+    from crm_training.segmentation.plotting import plot_class_shares
+    f = retail[1]
+    recs = recommend(f, "zh")
+    for name in ("concentration", "tiers", "rfm", "top_customers", "touchpoints", "loyalty_tiers",
+                 "service_channels", "recommendations", "roadmap"):
+        shown = text.report_table(f, name, "zh", recs).data
+        headers = [str(c) for c in shown.columns] + [str(shown.index.name or "")]
+        assert not any(_latin_words(h) for h in headers), (name, headers)
+    assert "潜力价值" in text.report_table(f, "tiers", "zh").data.index
+    fig = text.localise(plot_class_shares(f.segments["tiers"]), "tiers", "zh")
+    ax = fig.axes[0]
+    assert ax.get_title() == "各价值层级客户数"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["高价值", "中价值", "潜力价值"]
+
+
+def test_client_folder_is_loaded_with_its_validation(tmp_path):
+    data = crm_training.generate("retail", 400, seed=2)
+    folder = tmp_path / "client"
+    crm_training.CRMData(customers=data.customers, transactions=data.transactions).save(
+        folder, format="csv")
+    for p in folder.iterdir():
+        if p.name not in ("customers.csv", "transactions.csv"):
+            p.unlink()
+    loaded_data, loaded = report_data(data_dir=str(folder))
+    assert loaded is not None and loaded.ok and len(loaded_data.customers) == 400
+    f = compute_findings(loaded_data, horizon_months=12)
+    assert [s for s in SECTIONS if not f.available(s)] == ["experience", "loyalty", "service"]
+
+
+# ----------------------------------------------------------------------------- the template
+def _run(tmp_path, name, **params):
+    import papermill as pm
+    from crm_training.report.findings import __file__ as here
+    from pathlib import Path
+    template = Path(here).with_name("template.ipynb")
+    out = tmp_path / f"{name}.ipynb"
+    pm.execute_notebook(str(template), str(out), parameters=params, progress_bar=False,
+                        kernel_name="python3")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _markdown_outputs(nb):
+    return ["".join(o["data"]["text/markdown"]) for c in nb["cells"] if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+
+
+def _errors(nb):
+    return [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_template_parameters_cell():
+    from pathlib import Path
+    from crm_training.report.findings import __file__ as here
+    nb = json.loads(Path(here).with_name("template.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert cell["metadata"]["tags"] == ["parameters"]
+    names = {}
+    exec("".join(cell["source"]), {}, names)
+    assert names == {"company": "Example Co.", "industry": "retail", "n_customers": 5000,
+                     "seed": 7, "language": "en", "data_dir": None, "horizon": 36}
+
+
+def test_template_runs_in_english_on_client_data_and_in_chinese(tmp_path):
+    data = crm_training.generate("coffee_chain", 1500, seed=4)
+    folder = tmp_path / "client"
+    crm_training.CRMData(customers=data.customers, transactions=data.transactions,
+                         tickets=data.tickets).save(folder, format="csv")
+    for p in folder.iterdir():
+        if p.name not in ("customers.csv", "transactions.csv", "tickets.csv"):
+            p.unlink()
+    en = _run(tmp_path, "en", company="Acme", language="en", data_dir=str(folder), horizon=24)
+    assert not _errors(en)
+    md = "\n".join(_markdown_outputs(en))
+    assert "# Acme: customer relationship case study" in md
+    assert text.heading("h_appendix", "en") in md               # the client's data-quality check
+    assert text.not_available("experience", "en") in md and text.not_available("loyalty", "en") in md
+
+    zh = _run(tmp_path, "zh", company="示例公司", industry="bank", n_customers=1500, seed=2,
+              language="zh")
+    assert not _errors(zh)
+    md = "\n".join(_markdown_outputs(zh))
+    for key in ("h_summary", "h_concentration", "h_segments", "h_clv", "h_experience",
+                "h_loyalty", "h_service", "h_recommendations", "h_roadmap", "h_roi"):
+        assert text.t(key, "zh") in md, key
+        assert text.t(key, "en") not in md, key
+    headings = [ln for ln in md.splitlines() if ln.startswith("#")]
+    assert headings and not any(_latin_words(h.lstrip("# ")) for h in headings), headings
+    assert text.heading("h_appendix", "zh") not in md           # synthetic data: no appendix
