@@ -1,9 +1,92 @@
-"""Command-line entry (being built): ``add_arguments(parser)`` and ``run(args) -> exit code``."""
+"""``crm-training report``: one case-study report, or a batch of them from a YAML spec.
+
+Exit codes: 0 built, 1 a report failed (nothing written for it), 2 unusable parameters (nothing
+run). Errors are one line each, never a traceback. The heavy imports (papermill, nbconvert) wait
+until a report is actually built, because the main command line imports this module.
+"""
+from __future__ import annotations
+
+import sys
+
+from .runner import ReportParams  # standard library only: cheap to import
+
+_DEFAULTS = ReportParams()
+_PARAMS = {  # option -> ReportParams name
+    "industry": "industry", "company": "company", "language": "language",
+    "customers": "n_customers", "seed": "seed", "horizon": "horizon", "data": "data_dir",
+}
 
 
 def add_arguments(parser):
-    pass
+    """The options of ``crm-training report`` (defaults are ReportParams' defaults)."""
+    parser.add_argument("--industry", help="retail, bank, telecom, coffee_chain, travel or "
+                        f"manufacturing (default {_DEFAULTS.industry})")
+    parser.add_argument("--company", help="the client's name: the report's title "
+                        f"(default {_DEFAULTS.company!r})")
+    parser.add_argument("--language", help=f"en or zh (default {_DEFAULTS.language})")
+    parser.add_argument("--customers", type=int, help="customers in the synthetic data "
+                        f"(default {_DEFAULTS.n_customers})")
+    parser.add_argument("--seed", type=int, help=f"random seed (default {_DEFAULTS.seed})")
+    parser.add_argument("--horizon", type=int, help="analysis horizon in months "
+                        f"(default {_DEFAULTS.horizon})")
+    parser.add_argument("--data", metavar="DIR", help="a client's export folder (validated) "
+                        "instead of synthetic data")
+    parser.add_argument("--out", help="new or empty folder for report.html and report.ipynb")
+    parser.add_argument("--pdf", action="store_true", help="also print report.pdf with headless "
+                        "Chromium (Debian: apt-get install chromium)")
+    parser.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    parser.add_argument("--batch", metavar="SPEC_YML", help="build every report of a YAML spec "
+                        "(defaults: + reports: list, each with its out folder)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"crm-training report: {message}", file=sys.stderr)
+    return code
 
 
 def run(args) -> int:
-    raise NotImplementedError
+    from .runner import ReportError, ReportParameterError
+
+    given = {name: getattr(args, opt) for opt, name in _PARAMS.items()
+             if getattr(args, opt, None) is not None}
+    if args.batch:
+        if given or args.out or args.pdf:
+            options = ", ".join(f"--{o}" for o in [*_PARAMS, "out", "pdf"]
+                                if getattr(args, o, None) not in (None, False))
+            return _fail(f"--batch takes every parameter from the spec; drop {options}", 2)
+        return _run_batch(args)
+    if not args.out:
+        return _fail("--out is required (the folder to write the report to)", 2)
+    from .runner import build_report
+
+    params = ReportParams.from_mapping(given)
+    try:
+        params.validate(out=args.out, force=args.force, pdf=args.pdf)
+        if not args.quiet:
+            print(f"Building the report for {params.company} ({params.industry}, "
+                  f"{params.language}) ...", file=sys.stderr)
+        result = build_report(params, args.out, pdf=args.pdf, force=args.force, checked=True)
+    except ReportParameterError as e:
+        if len(e.problems) == 1:
+            return _fail(e.problems[0], 2)
+        return _fail(f"{len(e.problems)} problems, nothing was run:\n  - "
+                     + "\n  - ".join(e.problems), 2)
+    except ReportError as e:
+        return _fail(f"{e} (nothing was written)", 1)
+    files = [result.html, result.notebook] + ([result.pdf] if result.pdf else [])
+    print(f"Report written in {result.seconds:.1f} s:")
+    for path in files:
+        print(f"  {path}")
+    return 0
+
+
+def _run_batch(args) -> int:
+    from .runner import ReportParameterError, batch_summary, build_batch
+
+    try:
+        results = build_batch(args.batch, force=args.force, progress=not args.quiet)
+    except ReportParameterError as e:
+        return _fail("; ".join(e.problems), 2)
+    print(batch_summary(results))
+    return 0 if all(r.ok for r in results) else 1

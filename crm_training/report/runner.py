@@ -1,0 +1,609 @@
+"""Build case-study reports: validate the parameters, run the template, export HTML (and PDF).
+
+The template notebook (``template.ipynb`` beside this module) tells one client's story; this
+module runs it with papermill and turns it into a finished report folder::
+
+    out/report.html    the report, no code shown (nbconvert HTMLExporter, inputs excluded)
+    out/report.ipynb   the executed notebook, kept for whoever wants to see how a figure was made
+    out/report.pdf     with ``pdf=True``: the HTML printed by headless Chromium
+
+Parameters are checked before any cell runs and every problem is reported at once
+(:class:`ReportParameterError`); a report that fails half-way (a cell raises, Chromium fails)
+leaves nothing behind: the folder is written through :func:`crm_training.fileio.atomic_output_dir`.
+:func:`build_batch` builds many reports from a YAML spec; ``crm-training report`` is the command.
+
+Examples
+--------
+>>> p = ReportParams.from_mapping({"company": "Acme", "industy": "bank", "language": "fr"})
+>>> for problem in p.problems():
+...     print(problem)
+unknown parameter 'industy' (did you mean 'industry'?)
+language must be 'en' or 'zh', not 'fr'
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEMPLATE = Path(__file__).with_name("template.ipynb")
+LANGUAGES = ("en", "zh")
+N_CUSTOMERS_RANGE = (200, 2_000_000)
+HORIZON_RANGE = (1, 60)  # months ahead for value and churn figures
+CELL_TIMEOUT = 600  # seconds per cell: a stuck kernel fails the report instead of hanging
+CHROMIUM_HINT = ("install Chromium: on Debian/Ubuntu `sudo apt-get install chromium` (the "
+                 "command must be on PATH as chromium or chromium-browser)")
+FONT_HINT = ("a Chinese PDF needs a CJK font: on Debian/Ubuntu `sudo apt-get install "
+             "fonts-noto-cjk`, elsewhere install Noto Sans CJK SC")
+
+
+class ReportError(Exception):
+    """A report could not be built (nothing was written)."""
+
+
+class ReportParameterError(ReportError, ValueError):
+    """The parameters (or the output folder, or the tools a PDF needs) are unusable.
+
+    ``problems`` lists every problem found, one sentence each.
+    """
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        n = len(self.problems)
+        super().__init__(self.problems[0] if n == 1 else
+                         f"{n} problems: " + "; ".join(self.problems))
+
+
+class ReportCellError(ReportError):
+    """A cell of the template raised: names the cell, the line and the exception."""
+
+    def __init__(self, cell_index, source, ename, evalue, traceback=()):
+        self.cell_index, self.source, self.ename, self.evalue = cell_index, source, ename, evalue
+        lines = source.splitlines()
+        line = _failing_line(traceback, len(lines))
+        if line is None:  # no traceback to go by: name the cell by its first line of code
+            text = next((ln.strip() for ln in lines
+                         if ln.strip() and not ln.strip().startswith("#")), "")
+            where = f"cell {cell_index}"
+        else:
+            text, where = lines[line - 1].strip(), f"cell {cell_index}, line {line}"
+        if len(text) > 70:
+            text = text[:67] + "..."
+        super().__init__(f"{where} ({text!r}) failed: {ename}: {evalue}")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failing_line(traceback, n_lines):
+    """Line of the cell where the exception was raised (IPython marks it ``---> N``)."""
+    for frame in traceback or ():
+        for row in _ANSI.sub("", str(frame)).splitlines():
+            m = re.match(r"\s*-+>\s*(\d+)", row)
+            if m and 1 <= int(m.group(1)) <= n_lines:
+                return int(m.group(1))  # the first frame is the cell's own
+    return None
+
+
+@dataclass
+class ReportParams:
+    """The parameters of one report (the template's ``parameters`` cell).
+
+    Parameters
+    ----------
+    company : the client's name: the report's title and the subject of its sentences.
+    industry : one of :data:`crm_training.INDUSTRIES` (the scenario, and the benchmarks used).
+    n_customers : size of the synthetic data (ignored when ``data_dir`` is given).
+    seed : random seed of the synthetic data (same seed, same report).
+    language : "en" or "zh" (every heading, label and chart in that language).
+    data_dir : a client's export folder (validated with :func:`crm_training.load_client`)
+        instead of synthetic data.
+    horizon : analysis horizon in months (value and churn projections).
+
+    Examples
+    --------
+    >>> ReportParams(company="Acme", industry="bank").validate().language
+    'en'
+    """
+
+    company: str = "Example Co."
+    industry: str = "retail"
+    n_customers: int = 5000
+    seed: int = 7
+    language: str = "en"
+    data_dir: str | None = None
+    horizon: int = 36
+    unknown: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls) if f.name != "unknown"]
+
+    @classmethod
+    def from_mapping(cls, mapping) -> "ReportParams":
+        """Parameters from a dict (a batch entry, keyword arguments); unknown names are kept
+        aside and reported by :meth:`problems`, not raised."""
+        known = {k: v for k, v in mapping.items() if k in cls.names()}
+        return cls(**known, unknown={k: v for k, v in mapping.items() if k not in known})
+
+    def to_papermill(self) -> dict:
+        """The values injected into the template (``data_dir`` as an absolute path)."""
+        values = {name: getattr(self, name) for name in self.names()}
+        if self.data_dir is not None:
+            values["data_dir"] = str(Path(self.data_dir).resolve())
+        return values
+
+    def problems(self, out=None, force: bool = False, pdf: bool = False) -> list[str]:
+        """Every problem with these parameters, the output folder and, for a PDF, the tools.
+
+        Nothing is written or run (a client folder is read and validated).
+        """
+        from crm_training import INDUSTRIES
+
+        found = []
+        for name in self.unknown:
+            close = difflib.get_close_matches(str(name), self.names(), n=1, cutoff=0.6)
+            found.append(f"unknown parameter {name!r}"
+                         + (f" (did you mean {close[0]!r}?)" if close else
+                            f" (parameters: {', '.join(self.names())})"))
+        if not isinstance(self.company, str) or not self.company.strip():
+            found.append(f"company must be a non-empty name, not {self.company!r}")
+        if self.industry not in INDUSTRIES:
+            found.append(f"unknown industry {self.industry!r} (choose from "
+                         f"{', '.join(INDUSTRIES)})")
+        if self.language not in LANGUAGES:
+            found.append(f"language must be 'en' or 'zh', not {self.language!r}")
+        found += _int_problem("n_customers", self.n_customers, N_CUSTOMERS_RANGE)
+        found += _int_problem("horizon", self.horizon, HORIZON_RANGE, unit=" months")
+        if not _is_int(self.seed) or self.seed < 0:
+            found.append(f"seed must be a whole number >= 0, not {self.seed!r}")
+        if self.data_dir is not None:
+            found += _client_problems(self.data_dir)
+        if out is not None:
+            out = Path(out)
+            if out.exists() and not out.is_dir():
+                found.append(f"--out {out} is a file, not a folder")
+            elif out.is_dir() and any(out.iterdir()) and not force:
+                found.append(f"--out {out} is not empty (choose a new folder or use --force)")
+        if pdf:
+            if find_chromium() is None:
+                found.append(f"a PDF needs Chromium, which was not found: {CHROMIUM_HINT}")
+            if self.language == "zh" and _cjk_font() is None:
+                found.append(FONT_HINT)
+        return found
+
+    def validate(self, out=None, force: bool = False, pdf: bool = False) -> "ReportParams":
+        """Return self, or raise :class:`ReportParameterError` listing every problem."""
+        found = self.problems(out=out, force=force, pdf=pdf)
+        if found:
+            raise ReportParameterError(found)
+        return self
+
+
+def _is_int(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _int_problem(name, value, bounds, unit=""):
+    lo, hi = bounds
+    if not _is_int(value):
+        return [f"{name} must be a whole number, not {value!r}"]
+    if not lo <= value <= hi:
+        return [f"{name} must be between {lo:,} and {hi:,}{unit}, not {value:,}"]
+    return []
+
+
+def _client_problems(data_dir) -> list[str]:
+    from crm_training.clients import ClientDataError, load_client
+
+    path = Path(data_dir)
+    if not path.exists():
+        return [f"data_dir {path} does not exist"]
+    try:
+        loaded = load_client(path, progress=False)
+        loaded.data  # raises when nothing usable could be built
+    except ClientDataError as e:
+        return [f"data_dir {path} cannot be loaded: {e}"]
+    if not loaded.ok:
+        return [f"data_dir {path} fails validation (fix the export or clean it with "
+                f"`crm-training validate {path} --out DIR`):\n{loaded.report.to_text()}"]
+    return []
+
+
+def _cjk_font():
+    from crm_training.fonts import find_cjk_font
+
+    return find_cjk_font()
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where a report was written, and how long its steps took (seconds)."""
+
+    html: Path
+    notebook: Path
+    pdf: Path | None = None
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict, repr=False)
+    warnings: tuple = field(default=(), repr=False)
+
+
+@contextlib.contextmanager
+def _kernel_environment():
+    """Figures must show inline in the kernel even when the caller forces a non-interactive
+    backend (MPLBACKEND=Agg, as test suites do): the kernel inherits our environment."""
+    old = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = old
+
+
+def execute_template(params: ReportParams, output: Path, template=None,
+                     timeout: int = CELL_TIMEOUT) -> dict:
+    """Run the template with papermill into ``output``; return its timings.
+
+    Raises :class:`ReportCellError` naming the failing cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    template = Path(template) if template is not None else TEMPLATE
+    if not template.is_file():
+        raise ReportError(f"report template {template} not found")
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="crm-report-cwd-") as cwd, _kernel_environment():
+        try:
+            papermill.execute_notebook(
+                str(template), str(output), parameters=params.to_papermill(),
+                kernel_name="python3", progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, execution_timeout=timeout, cwd=cwd,
+                # the kernel's start-up chatter (TCP transport notice) is not the user's concern
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        except PapermillExecutionError as e:
+            raise ReportCellError(e.cell_index, e.source, e.ename, e.evalue,
+                                  e.traceback) from None
+        except Exception as e:  # a dead kernel, a timeout: still one clear line
+            raise ReportError(f"running the template failed: {type(e).__name__}: "
+                              f"{str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+                              ) from e
+    total = time.perf_counter() - t0
+    import nbformat
+
+    nb = nbformat.read(output, as_version=4)
+    cells = [(i, (c.source.strip().splitlines() or [""])[0][:80],
+              float(c.metadata.get("papermill", {}).get("duration") or 0.0))
+             for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    return {"execute": total, "cells": cells,
+            "kernel_start": max(total - sum(s for *_, s in cells), 0.0)}
+
+
+_CDN_SCRIPT = re.compile(r'<script src="https?://[^"]*">\s*</script>\s*')
+_SVG_IMG = re.compile(r'<img [^>]*src="data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]+)"[^>]*/?>')
+_SVG_START = re.compile(r"<svg\b")
+
+
+def _inline_svg(match) -> str:
+    """An SVG chart inline rather than as an image: its text stays searchable and selectable
+    in the browser and the PDF, drawn by the reader's fonts."""
+    import base64
+
+    svg = base64.b64decode(match.group(1)).decode("utf-8")
+    start = _SVG_START.search(svg)
+    return svg[start.start():] if start else match.group(0)
+
+
+_CODE_MARKUP = re.compile(r'class="[^"]*\b(hl-ipython3|jp-InputPrompt|jp-CodeMirrorEditor)\b')
+_PRINT_CSS = """<style>
+/* printing (PDF): keep a chart or a table row on one page */
+@media print { .jp-OutputArea-output, tr, img, svg { break-inside: avoid; } }
+</style>
+"""
+
+
+def export_html(notebook: Path, html: Path, title: str, language: str = "en") -> list[str]:
+    """Write the executed notebook as HTML without any code; return the warnings removed.
+
+    Cells' stderr (Python warnings) stays in the notebook but not in the client's report.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    removed = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            keep = []
+            for out in cell.outputs:
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    removed.append(out.get("text", "").strip())
+                else:
+                    keep.append(out)
+            cell.outputs = keep
+    nb.metadata["title"] = title
+    quiet = logging.getLogger("crm_training.report.html")
+    quiet.setLevel(logging.ERROR)  # e.g. "alternative text is missing": not the user's concern
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, language_code=language[:2], log=quiet)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # a report must open offline and print without network: drop require.js / MathJax CDNs
+    body = _CDN_SCRIPT.sub("", body)
+    body = _SVG_IMG.sub(_inline_svg, body)
+    body = re.sub(r'<html lang="[^"]*">', f'<html lang="{_html_lang(language)}">', body, count=1)
+    body = body.replace("</head>", _PRINT_CSS + "</head>", 1)
+    if _CODE_MARKUP.search(body):  # never show code to a client
+        raise ReportError("internal error: code cells leaked into the HTML export")
+    html.write_text(body, encoding="utf-8")
+    return [w for w in removed if w]
+
+
+def _html_lang(language: str) -> str:
+    return "zh-CN" if language == "zh" else "en"
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium executable (``chromium``, ``chromium-browser``), or None."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+
+
+def render_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
+    """Print ``html`` to ``pdf`` with headless Chromium (no network, a fresh profile)."""
+    chromium = find_chromium()
+    if chromium is None:
+        raise ReportError(f"a PDF needs Chromium, which was not found: {CHROMIUM_HINT}")
+    with tempfile.TemporaryDirectory(prefix="crm-report-chromium-") as profile:
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+               f"--print-to-pdf={Path(pdf).resolve()}", "--no-pdf-header-footer",
+               Path(html).resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not finish printing the PDF in {timeout:.0f} s")
+    if not (Path(pdf).is_file() and Path(pdf).read_bytes()[:5] == b"%PDF-"):
+        tail = [ln for ln in (proc.stderr or "").splitlines() if "dbus" not in ln][-3:]
+        raise ReportError(f"Chromium could not print the PDF (exit {proc.returncode}): "
+                          + " | ".join(tail))
+    return Path(pdf)
+
+
+def build_report(params, out, pdf: bool = False, force: bool = False, template=None,
+                 timeout: int = CELL_TIMEOUT, checked: bool = False) -> ReportResult:
+    """Build one report folder: ``report.html``, ``report.ipynb`` and optionally ``report.pdf``.
+
+    Parameters
+    ----------
+    params : ReportParams or a dict of parameters.
+    out : the report folder (new or empty; ``force`` replaces a non-empty one).
+    pdf : also print the report to PDF with headless Chromium.
+    template : another template notebook (default: the kit's ``template.ipynb``).
+    timeout : seconds any one cell may take.
+    checked : the parameters were just validated by the caller (a client folder is not loaded
+        twice); the output folder is checked again in any case.
+
+    Returns
+    -------
+    ReportResult with the paths written and the timings.
+
+    Raises
+    ------
+    ReportParameterError
+        Before anything runs, listing every problem (nothing is written).
+    ReportCellError, ReportError
+        When the run fails (nothing is written).
+    """
+    from crm_training.fileio import atomic_output_dir
+
+    if not isinstance(params, ReportParams):
+        params = ReportParams.from_mapping(dict(params))
+    if checked:
+        problems = ReportParams(company=params.company).problems(out=out, force=force)
+    else:
+        problems = params.problems(out=out, force=force, pdf=pdf)
+    template = Path(template) if template is not None else TEMPLATE
+    if not template.is_file():
+        problems.append(f"report template {template} not found")
+    if problems:
+        raise ReportParameterError(problems)
+    out = Path(out)
+    t0 = time.perf_counter()
+    with atomic_output_dir(out, force=force) as tmp:
+        timings = execute_template(params, tmp / "report.ipynb", template, timeout)
+        t1 = time.perf_counter()
+        removed = export_html(tmp / "report.ipynb", tmp / "report.html", params.company,
+                              params.language)
+        timings["html"] = time.perf_counter() - t1
+        if pdf:
+            t2 = time.perf_counter()
+            render_pdf(tmp / "report.html", tmp / "report.pdf")
+            timings["pdf"] = time.perf_counter() - t2
+    return ReportResult(html=out / "report.html", notebook=out / "report.ipynb",
+                        pdf=out / "report.pdf" if pdf else None,
+                        seconds=time.perf_counter() - t0, timings=timings,
+                        warnings=tuple(removed))
+
+
+# ---------------------------------------------------------------------------------------------
+# batches
+
+@dataclass
+class BatchResult:
+    """One entry of a batch: ``status`` is "ok", "invalid" (not run) or "failed"."""
+
+    name: str
+    out: Path | None
+    status: str
+    seconds: float = 0.0
+    error: str = ""
+    result: ReportResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+_ENTRY_EXTRA = ("out", "pdf", "template")
+
+
+def read_batch_spec(spec_path) -> list[dict]:
+    """The entries of a batch spec, each a dict of parameters plus ``out``, ``pdf`` and
+    ``template`` (another template notebook; default the kit's).
+
+    The spec is YAML: optional ``defaults:`` shared by every entry, and ``reports:``, a list of
+    entries; ``out``, ``data_dir`` and ``template`` are relative to the spec's folder::
+
+        defaults: {industry: bank, n_customers: 5000}
+        reports:
+          - {company: Acme Bank, out: acme}
+          - {company: 华夏银行, language: zh, out: huaxia, pdf: true}
+    """
+    import yaml
+
+    spec_path = Path(spec_path)
+    if not spec_path.is_file():
+        raise ReportParameterError([f"batch spec {spec_path} not found"])
+    try:
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ReportParameterError([f"batch spec {spec_path} is not valid YAML: "
+                                    f"{str(e).splitlines()[0]}"]) from None
+    problems = []
+    if not isinstance(spec, dict):
+        raise ReportParameterError([f"batch spec {spec_path} must be a mapping with "
+                                    "'defaults:' and 'reports:'"])
+    for key in spec:
+        if key not in ("defaults", "reports"):
+            close = difflib.get_close_matches(str(key), ["defaults", "reports"], n=1)
+            problems.append(f"unknown key {key!r} in the batch spec"
+                            + (f" (did you mean {close[0]!r}?)" if close else ""))
+    defaults = spec.get("defaults") or {}
+    reports = spec.get("reports")
+    if not isinstance(defaults, dict):
+        problems.append("'defaults:' must be a mapping of parameter: value")
+    if not isinstance(reports, list) or not reports:
+        problems.append("'reports:' must be a non-empty list of reports")
+    if problems:
+        raise ReportParameterError(problems)
+    entries = []
+    for i, item in enumerate(reports, 1):
+        entry = dict(defaults)
+        if isinstance(item, dict):
+            entry.update(item)
+        else:
+            entry["_problem"] = f"entry {i} must be a mapping of parameter: value, not {item!r}"
+        for key in ("out", "data_dir", "template"):
+            if isinstance(entry.get(key), str):
+                entry[key] = str(spec_path.parent / entry[key])
+        entries.append(entry)
+    return entries
+
+
+def build_batch(spec_path, force: bool = False, progress: bool = True) -> list[BatchResult]:
+    """Build every report of a YAML spec (see :func:`read_batch_spec`).
+
+    Every entry is validated first: invalid ones are reported and skipped, the others are
+    built; a report that fails is reported and the rest still finish.
+
+    Returns
+    -------
+    list of BatchResult, in the order of the spec (see :func:`batch_summary`).
+    """
+    from tqdm.auto import tqdm
+
+    entries = read_batch_spec(spec_path)
+    results, todo, seen = [], [], {}
+    for i, entry in enumerate(entries, 1):
+        name = str(entry.get("company") or f"entry {i}")
+        out = entry.get("out")
+        problems = [entry.pop("_problem")] if "_problem" in entry else []
+        pdf = entry.get("pdf", False)
+        if out is None:
+            problems.append("'out' (the report folder) is missing")
+        elif Path(out).resolve() in seen:
+            problems.append(f"out {out} is also the folder of entry {seen[Path(out).resolve()]}")
+        else:
+            seen[Path(out).resolve()] = i
+        if not isinstance(pdf, bool):
+            problems.append(f"pdf must be true or false, not {pdf!r}")
+        template = entry.get("template")
+        if template is not None and not Path(template).is_file():
+            problems.append(f"template {template} not found")
+        params = ReportParams.from_mapping({k: v for k, v in entry.items()
+                                            if k not in _ENTRY_EXTRA})
+        problems += params.problems(out=out, force=force, pdf=pdf is True)
+        result = BatchResult(name, Path(out) if out else None, "invalid" if problems else "ok",
+                             error="; ".join(problems))
+        results.append(result)
+        if not problems:
+            todo.append((result, params, pdf, template))
+    bar = tqdm(todo, desc="reports", unit="report", disable=not progress, file=sys.stderr)
+    for result, params, pdf, template in bar:
+        bar.set_postfix_str(result.name[:30])
+        t0 = time.perf_counter()
+        try:
+            result.result = build_report(params, result.out, pdf=pdf, force=force,
+                                         template=template, checked=True)
+        except ReportError as e:
+            result.status, result.error = "failed", str(e)
+        except Exception as e:  # one broken report must not stop the batch
+            result.status, result.error = "failed", f"{type(e).__name__}: {e}"
+        result.seconds = time.perf_counter() - t0
+    bar.close()
+    return results
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (Chinese characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def batch_summary(results: list[BatchResult]) -> str:
+    """A plain-text table of a batch: status, company, time and folder or error.
+
+    Examples
+    --------
+    >>> print(batch_summary([BatchResult("Acme", Path("r/acme"), "ok", 12.5),
+    ...                      BatchResult("Beta", None, "invalid", error="unknown industry")]))
+    status   report  seconds  folder / problem
+    ok       Acme       12.5  r/acme
+    invalid  Beta          -  unknown industry
+    1 of 2 reports built
+    """
+    rows = [("status", "report", "seconds", "folder / problem")]
+    for r in results:
+        rows.append((r.status, r.name, f"{r.seconds:.1f}" if r.status != "invalid" else "-",
+                     str(r.out) if r.ok else " ".join(r.error.split())))
+    widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+    lines = [(_pad(a, widths[0]) + "  " + _pad(b, widths[1]) + "  "
+              + " " * (widths[2] - _width(c)) + c + "  " + d).rstrip() for a, b, c, d in rows]
+    built = sum(r.ok for r in results)
+    lines.append(f"{built} of {len(results)} reports built")
+    return "\n".join(lines)
