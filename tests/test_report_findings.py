@@ -228,7 +228,8 @@ def test_chinese_texts_have_no_english_words():
         assert not _latin_words(entry["zh"] + entry["short_zh"] + entry["cost_zh"]), key
     for key, entry in text.CHARTS.items():
         title, x, y, legend = entry["zh"]
-        assert not _latin_words(" ".join([title, x, y, *(legend or [])])), key
+        assert not _latin_words(" ".join([title, x, y, *(legend or {}).values()])), key
+        assert set(legend or {}) == set(text.CHARTS[key]["en"][3] or {}), key
 
 
 def test_summary_sentences_carry_the_figures(retail):

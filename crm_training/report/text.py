@@ -301,12 +301,15 @@ PHASES = {
 
 PRIORITY = {"high": ("high", "高"), "medium": ("medium", "中"), "low": ("low", "低")}
 
-#: chart texts: title, x label, y label, legend entries
+#: chart texts: title, x label, y label and the legend (the package's English entry, by its
+#: start, -> the entry shown)
 CHARTS = {
     "lorenz": {"en": ("Lorenz curve of {measure}", "cumulative share of customers (smallest first)",
-                      "cumulative share of {measure}", ["customers (Gini {gini})", "perfect equality"]),
+                      "cumulative share of {measure}",
+                      {"customers (Gini": "customers (Gini {gini})",
+                       "perfect equality": "perfect equality"}),
                "zh": ("{measure}洛伦兹曲线", "客户累计占比（从小到大）", "{measure}累计占比",
-                      ["客户（基尼系数{gini}）", "完全平均线"])},
+                      {"customers (Gini": "客户（基尼系数{gini}）", "perfect equality": "完全平均线"})},
     "tiers": {"en": ("Customers per value tier", "", "customers", None),
               "zh": ("各价值层级客户数", "", "客户数", None)},
     "p_alive": {"en": ("Probability of being active", "recency (day of last purchase)",
@@ -316,17 +319,23 @@ CHARTS = {
                     "zh": ("各触点净推荐值及95%置信区间", "净推荐值（分）", "", None)},
     "uplift": {"en": ("Loyalty programme uplift: self-selection bias",
                       "relative change of purchase rate", "",
-                      ["matched, 95% interval", "naive members vs others"]),
+                      {"matched": "matched customers, 95% interval",
+                       "naive": "naive: members vs others", "true": "true effect"}),
                "zh": ("忠诚度计划的提升：自我选择偏差", "购买频率的相对变化", "",
-                      ["匹配对照（95%置信区间）", "会员与非会员简单对比"])},
+                      {"matched": "匹配对照（95%置信区间）", "naive": "会员与非会员简单对比",
+                       "true": "真实效果"})},
     "staffing": {"en": ("Erlang C staffing", "agents", "share answered within target",
-                        ["service level", "target", "average speed of answer"]),
+                        {"service level": "service level", "target": "target",
+                         "average speed of answer": "average speed of answer (s)"}),
                  "zh": ("Erlang C人员配置", "客服人数", "目标时间内接通比例",
-                        ["服务水平", "目标", "平均应答时间"])},
+                        {"service level": "服务水平", "target": "目标",
+                         "average speed of answer": "平均应答时间（秒）"})},
     "cash_flows": {"en": ("Cash flows of the recommended actions", "year", "{currency}",
-                          ["net cash flow", "cumulative discounted (NPV so far)"]),
+                          {"net cash flow": "net cash flow",
+                           "cumulative discounted": "cumulative discounted (NPV so far)"}),
                    "zh": ("建议行动的现金流", "年", "{currency}",
-                          ["净现金流", "累计折现现金流（截至当年的净现值）"])},
+                          {"net cash flow": "净现金流",
+                           "cumulative discounted": "累计折现现金流（截至当年的净现值）"})},
 }
 
 #: labels of codes that are not in the schema's table
@@ -633,12 +642,14 @@ def localise(fig_or_ax, chart: str, language: str, **figures):
     ax.set_xlabel(xlabel.format(**figures))
     ax.set_ylabel(ylabel.format(**figures))
     fig = ax.figure
-    if legend is not None:
-        handles = [h for a in fig.axes for h in a.get_lines() + list(a.containers)
-                   if not str(h.get_label()).startswith("_")]
-        if handles:
-            ax.legend(handles, [s.format(**figures) for s in legend[:len(handles)]],
-                      fontsize=8, loc="best")
+    if legend is not None:  # rename the entries of the package's own legend
+        for a in fig.axes:
+            if a.get_legend() is not None:
+                for entry in a.get_legend().get_texts():
+                    shown = next((v for k, v in legend.items() if entry.get_text().startswith(k)),
+                                 None)
+                    if shown is not None:
+                        entry.set_text(shown.format(**figures))
     for a in fig.axes:
         for axis in (a.xaxis, a.yaxis):
             labels = axis.get_ticklabels()
@@ -647,8 +658,9 @@ def localise(fig_or_ax, chart: str, language: str, **figures):
                 axis.set_ticks(axis.get_ticklocs(), [header(txt, language) for txt in texts])
         if a is not ax and a.get_title() and language == "zh":
             a.set_title(code_label(a.get_title(), language))
-        if a is not ax and a.get_ylabel() and legend is not None and len(legend) > 2:
-            a.set_ylabel(legend[-1].format(**figures))
+        if a is not ax and a.get_ylabel() and legend:    # a twin axis: label it like its line
+            a.set_ylabel(next((v for k, v in legend.items() if a.get_ylabel().startswith(k)),
+                              a.get_ylabel()))
     return fig
 
 
