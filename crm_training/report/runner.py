@@ -274,8 +274,9 @@ def execute_template(params: ReportParams, output: Path, template=None,
                 str(template), str(output), parameters=params.to_papermill(),
                 kernel_name="python3", progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, execution_timeout=timeout, cwd=cwd,
-                # the kernel's start-up chatter (TCP transport notice) is not the user's concern
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                # the kernel's own log (a TCP transport notice, the interrupt it logs when
+                # shut down) is not the user's concern; a failing cell is reported above
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         except PapermillExecutionError as e:
             raise ReportCellError(e.cell_index, e.source, e.ename, e.evalue,
                                   e.traceback) from None
