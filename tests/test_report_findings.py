@@ -119,6 +119,24 @@ def test_missing_tables_give_not_available_sections(bare):
     assert any("本数据中不可用" in s for s in summary)
 
 
+def test_incomplete_client_tables_do_not_fire_rules_on_missing_figures():
+    data = crm_training.generate("retail", 800, seed=1)
+    partial = crm_training.CRMData(
+        customers=data.customers, transactions=data.transactions,
+        tickets=data.tickets[["ticket_id", "customer_id", "channel", "created_at"]],
+        surveys=data.surveys[["survey_id", "customer_id", "timestamp", "nps"]])
+    f = compute_findings(partial, horizon_months=12)
+    assert f.experience["nps"] == pytest.approx(experience.nps(data.surveys["nps"]))
+    assert np.isnan(f.experience["csat"]) and np.isnan(f.service["sla_attainment"])
+    table = evaluate_rules(f)
+    assert not table.loc[["sla_below_target", "low_first_contact_resolution",
+                          "channels_inconsistent"], "fired"].any()
+    for lang in LANGUAGES:
+        for section in ("experience", "service"):
+            assert "–" in " ".join(text.section_text(section, f, lang))
+            assert "nan" not in " ".join(text.section_text(section, f, lang))
+
+
 def test_bad_arguments_are_named():
     data = crm_training.generate("retail", 200, seed=1)
     with pytest.raises(ValueError, match="horizon_months"):
@@ -257,7 +275,7 @@ def test_summary_sentences_carry_the_figures(retail):
 def test_formatters():
     assert text.fmt_pct(0.8074) == "81%" and text.fmt_pct(0.8074, 1) == "80.7%"
     assert text.fmt_money(1234.5, "USD") == "USD 1,234" or text.fmt_money(1234.5, "USD") == "USD 1,235"
-    assert text.fmt_points(-3.04) == "-3.0" and text.fmt_pct(np.nan) == "n/a"
+    assert text.fmt_points(-3.04) == "-3.0" and text.fmt_pct(np.nan) == "–"
     with pytest.raises(ValueError, match="language"):
         text.t("h_summary", "fr")
 

@@ -246,7 +246,9 @@ def _service(tickets, a):
         "by_channel": by_channel,
         "tickets": int(len(tickets)),
         "tickets_year": int(len(last_year)),
-        "sla_attainment": float(overall["sla_attainment"]),
+        # without response times the SLA cannot be measured (ticket_kpis would count 0)
+        "sla_attainment": (float(overall["sla_attainment"])
+                           if tickets["first_response_at"].notna().any() else np.nan),
         "fcr_rate": float(overall["fcr_rate"]),
         "first_response_h": float(overall["first_response_h_median"]),
         "resolution_h": float(overall["resolution_h_median"]),
@@ -266,7 +268,7 @@ def _action(key, customers, effect, value_per_unit, investment, yearly_cost, a):
     """
     row = {"action": key, "customers": float(customers), "investment": float(investment),
            "annual_cost": float(yearly_cost)}
-    if effect is None:
+    if effect is None or not np.isfinite(float(effect) * float(value_per_unit) * float(customers)):
         return {**row, "annual_benefit": np.nan, "npv": np.nan, "roi": np.nan,
                 "payback_years": np.nan}
     years = int(a["roi_years"])
@@ -384,12 +386,19 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     profit_year = float((last["amount"] - last["cost"].fillna(0)).sum() if measure == "profit"
                         else last["amount"].sum())
     meta.update(avg_order_value=aov, profit_year=profit_year)
-    if _has(data.surveys) and data.surveys["nps"].notna().any():
-        f.experience = _experience(data.surveys)
-    if _has(data.loyalty_events):
-        f.loyalty = _loyalty(data, aov, seed, a)
-    if _has(data.tickets):
-        f.service = _service(data.tickets, a)
+    skipped = meta.setdefault("skipped", {})
+    optional = (("experience", data.surveys, "nps", lambda: _experience(data.surveys)),
+                ("loyalty", data.loyalty_events, "points", lambda: _loyalty(data, aov, seed, a)),
+                ("service", data.tickets, "created_at", lambda: _service(data.tickets, a)))
+    for section, table, column, compute in optional:
+        if not _has(table) or table[column].isna().all():
+            skipped[section] = f"no {column} values"
+            continue
+        try:
+            setattr(f, section, compute())
+        except (KeyError, ValueError, TypeError, ZeroDivisionError) as e:
+            # a client's table too incomplete for this section: the report says so
+            skipped[section] = f"{type(e).__name__}: {e}"
     f.actions = _actions(f, aov, profit_year, a)
     return f
 

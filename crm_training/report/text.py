@@ -357,16 +357,16 @@ def _check(language):
 
 
 def fmt_pct(x, digits: int = 0) -> str:
-    """A share as a percentage: ``fmt_pct(0.8074) == '81%'``; NaN gives ``'n/a'``."""
+    """A share as a percentage: ``fmt_pct(0.8074) == '81%'``; NaN gives ``'–'``."""
     if x is None or not np.isfinite(x):
-        return "n/a"
+        return "–"
     return f"{100 * x:.{digits}f}%"
 
 
 def fmt_num(x, digits: int = 0) -> str:
     """A number with thousands separators: ``fmt_num(12345.6) == '12,346'``."""
     if x is None or not np.isfinite(x):
-        return "n/a"
+        return "–"
     return f"{x:,.{digits}f}"
 
 
@@ -378,7 +378,7 @@ def fmt_money(x, currency: str = "") -> str:
 def fmt_points(x) -> str:
     """NPS points with one decimal and a sign: ``fmt_points(13.46) == '+13.5'``."""
     if x is None or not np.isfinite(x):
-        return "n/a"
+        return "–"
     return f"{x:+.1f}"
 
 
@@ -481,7 +481,7 @@ def section_text(section: str, findings, language: str) -> list[str]:
         e = f.experience
         out = [t("s_experience", language, nps=fmt_points(e["nps"]), low=fmt_points(e["nps_low"]),
                  high=fmt_points(e["nps_high"]), n=fmt_num(e["responses"]),
-                 csat=fmt_pct(e["csat"]), effort=f"{e['effort']:.1f}")]
+                 csat=fmt_pct(e["csat"]), effort=fmt_num(e["effort"], 1))]
         if e["worst_touchpoint"]:
             out.append(t("s_touchpoint", language,
                          touchpoint=code_label(e["worst_touchpoint"], language),
@@ -506,8 +506,8 @@ def section_text(section: str, findings, language: str) -> list[str]:
         s, a = f.service, f.assumptions
         return [t("s_service", language, tickets=fmt_num(s["tickets_year"]),
                   sla=fmt_pct(s["sla_attainment"]), fcr=fmt_pct(s["fcr_rate"]),
-                  response=f"{s['first_response_h']:.1f}", resolution=f"{s['resolution_h']:.1f}"),
-                t("s_staffing", language, rate=f"{s['peak_contacts_per_hour']:.1f}",
+                  response=fmt_num(s["first_response_h"], 1), resolution=fmt_num(s["resolution_h"], 1)),
+                t("s_staffing", language, rate=fmt_num(s["peak_contacts_per_hour"], 1),
                   aht=f"{a['aht_minutes']:g}", agents=s["agents_needed"],
                   target=fmt_pct(a["service_target"]), seconds=f"{a['service_target_seconds']:g}",
                   level=fmt_pct(s["service_level_at_needed"], 1))]
