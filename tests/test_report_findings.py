@@ -1,21 +1,34 @@
 """Report content: figures recover the engines and the synthetic truth, recommendations follow
 their rules, every text exists in English and Chinese, and the template runs in both languages."""
+import ast
 import dataclasses
 import json
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import crm_training
 from crm_training import experience, service
 from crm_training import segmentation as seg
 from crm_training.report import text
-from crm_training.report.findings import (HORIZON_RANGE, LANGUAGES, N_CUSTOMERS_RANGE, SECTIONS,
-                                          compute_findings, report_data)
-from crm_training.report.recommend import (RULES, _OPS, evaluate_rules, expected_return,
-                                           recommend, roadmap, roadmap_table)
+from crm_training.report.findings import (
+    HORIZON_RANGE,
+    LANGUAGES,
+    N_CUSTOMERS_RANGE,
+    SECTIONS,
+    compute_findings,
+    report_data,
+)
+from crm_training.report.recommend import (
+    _OPS,
+    RULES,
+    evaluate_rules,
+    expected_return,
+    recommend,
+    roadmap,
+    roadmap_table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -314,9 +327,11 @@ def test_client_folder_is_loaded_with_its_validation(tmp_path):
 
 # ----------------------------------------------------------------------------- the template
 def _run(tmp_path, name, **params):
-    import papermill as pm
-    from crm_training.report.findings import __file__ as here
     from pathlib import Path
+
+    import papermill as pm
+
+    from crm_training.report.findings import __file__ as here
     template = Path(here).with_name("template.ipynb")
     out = tmp_path / f"{name}.ipynb"
     pm.execute_notebook(str(template), str(out), parameters=params, progress_bar=False,
@@ -335,12 +350,13 @@ def _errors(nb):
 
 def test_template_parameters_cell():
     from pathlib import Path
+
     from crm_training.report.findings import __file__ as here
     nb = json.loads(Path(here).with_name("template.ipynb").read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
     assert cell["metadata"]["tags"] == ["parameters"]
-    names = {}
-    exec("".join(cell["source"]), {}, names)
+    names = {node.targets[0].id: ast.literal_eval(node.value)
+             for node in ast.parse("".join(cell["source"])).body}
     assert names == {"company": "Example Co.", "industry": "retail", "n_customers": 5000,
                      "seed": 7, "language": "en", "data_dir": None, "horizon": 36}
 

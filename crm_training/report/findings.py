@@ -97,13 +97,12 @@ def _concentration(data, measure):
         "top20_revenue_share": float(table.loc["top 20%", "revenue"]),
         "top1_share": float(table.loc["top 1%", measure]),
         "gini": float(table.loc["gini", measure]),
-        "customers": int(len(values)),
+        "customers": len(values),
         "loss_making_share": float((values < 0).mean()),
     }
 
 
-def _segments(data, measure, years):
-    values = seg.customer_value(data, measure)
+def _segments(data, values, years):
     tiers = seg.value_tiers(values)
     strategies = seg.tier_strategies("value_tier")
     grouped = values.groupby(tiers["value_tier"], observed=True)
@@ -126,7 +125,7 @@ def _segments(data, measure, years):
         "rfm_scores": scores,
         "rfm_table": rfm,
         "lapsing_segments": lapsing,
-        "lapsing_customers": int(len(lapsing_ids)),
+        "lapsing_customers": len(lapsing_ids),
         "lapsing_share": float(len(lapsing_ids) / max(len(scores), 1)),
         "lapsing_value_year": float(lapsing_value.clip(lower=0).sum() / years),
         "high_tier_value_share": float(table.loc["high", "value_share"]),
@@ -244,8 +243,8 @@ def _service(tickets, a):
     return {
         "kpis": overall,
         "by_channel": by_channel,
-        "tickets": int(len(tickets)),
-        "tickets_year": int(len(last_year)),
+        "tickets": len(tickets),
+        "tickets_year": len(last_year),
         # without response times the SLA cannot be measured (ticket_kpis would count 0)
         "sla_attainment": (float(overall["sla_attainment"])
                            if tickets["first_response_at"].notna().any() else np.nan),
@@ -342,7 +341,9 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     Parameters
     ----------
     data : CRMData with at least customers and transactions; surveys, tickets and the loyalty
-        ledger are optional (their section is then ``None``).
+        ledger are optional: a section whose table is missing, or too incomplete to compute, is
+        ``None`` and ``meta["skipped"]`` says why. Without a ``cost`` column the value measure
+        is revenue instead of profit (``meta["measure"]``).
     horizon_months : horizon of the CLV forecast, within :data:`HORIZON_RANGE`.
     company : name shown in the report.
     seed : seed of the bootstrap of the matched loyalty uplift.
@@ -356,7 +357,7 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     --------
     >>> import crm_training
     >>> f = compute_findings(crm_training.generate("retail", 600, seed=1), horizon_months=12)
-    >>> 0 < f.concentration["top20_share"] <= 1, f.available("surveys" and "experience")
+    >>> 0 < f.concentration["top20_share"] <= 1, f.available("experience")
     (True, True)
     """
     lo, hi = HORIZON_RANGE
@@ -364,7 +365,8 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
         raise ValueError(f"horizon_months must be between {lo} and {hi}, not {horizon_months!r}")
     unknown = set(assumptions or {}) - set(DEFAULT_ASSUMPTIONS)
     if unknown:
-        raise ValueError(f"unknown assumptions: {sorted(unknown)}; known: {sorted(DEFAULT_ASSUMPTIONS)}")
+        raise ValueError(f"unknown assumptions: {sorted(unknown)}; "
+                         f"known: {sorted(DEFAULT_ASSUMPTIONS)}")
     a = {**DEFAULT_ASSUMPTIONS, **(assumptions or {})}
     if not _has(data.transactions):
         raise ValueError("data.transactions is empty: a report needs the customers' purchases")
@@ -373,12 +375,12 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     years = _years(data)
     meta = dict(data.meta or {})
     ts = tx["timestamp"]
-    meta.update(company=company, n_customers=int(len(data.customers)), measure=measure,
+    meta.update(company=company, n_customers=len(data.customers), measure=measure,
                 start=ts.min(), end=ts.max(), years=years,
-                currency=meta.get("currency") or "", transactions=int(len(tx)))
+                currency=meta.get("currency") or "", transactions=len(tx))
     f = Findings(meta=meta, assumptions=a)
     f.concentration = _concentration(data, measure)
-    f.segments = _segments(data, measure, years)
+    f.segments = _segments(data, f.concentration["values"], years)
     f.clv = _clv(data, horizon_months, measure, f.segments["tiers"], a)
     sales = tx.loc[tx["amount"] > 0, "amount"]
     aov = float(sales.mean()) if len(sales) else 0.0

@@ -691,7 +691,7 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
     (needs ``recs``).
     """
     _check(language)
-    f, cur = findings, findings.meta.get("currency", "")
+    f = findings
     if name == "concentration":
         return styled(f.concentration["table"], language)
     if name == "tiers":
