@@ -120,8 +120,8 @@ def find_cjk_font() -> str | None:
 
 
 def _fonts_for(font):
-    from matplotlib import font_manager as fm
     import matplotlib
+    from matplotlib import font_manager as fm
 
     if font is None:  # what matplotlib would use now: the sans-serif list, with fallback
         names = list(matplotlib.rcParams["font.sans-serif"])

@@ -153,6 +153,15 @@ def test_template_parameters_match_report_params():
     assert values == ReportParams().to_papermill()
 
 
+def test_package_exports_resolve():
+    import crm_training.report as report
+
+    assert sorted(report.__all__) == sorted(report._WHERE)
+    for name in report.__all__:
+        assert getattr(report, name) is not None, name
+    assert report.build_report is build_report
+
+
 # ---------------------------------------------------------------------------------------------
 # running (small templates)
 

@@ -26,7 +26,10 @@ _FROM = {
 }
 _WHERE = {name: module for module, names in _FROM.items() for name in names}
 
-__all__ = sorted(_WHERE)
+__all__ = ["BatchResult", "ReportCellError", "ReportError", "ReportParameterError", "ReportParams",
+           "ReportResult", "TEMPLATE", "batch_summary", "build_batch", "build_report",
+           "compute_findings", "executive_summary", "find_chromium", "read_batch_spec",
+           "recommend", "render_pdf"]
 
 
 def __getattr__(name):  # PEP 562: import on first use; the content modules may not exist yet

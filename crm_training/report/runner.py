@@ -213,7 +213,7 @@ def _client_problems(data_dir) -> list[str]:
         return [f"data_dir {path} does not exist"]
     try:
         loaded = load_client(path, progress=False)
-        loaded.data  # raises when nothing usable could be built
+        _ = loaded.data  # raises when nothing usable could be built
     except ClientDataError as e:
         return [f"data_dir {path} cannot be loaded: {e}"]
     if not loaded.ok:
@@ -380,7 +380,7 @@ def render_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
                Path(html).resolve().as_uri()]
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=timeout)
+                                  text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             raise ReportError(f"Chromium did not finish printing the PDF in {timeout:.0f} s")
     if not (Path(pdf).is_file() and Path(pdf).read_bytes()[:5] == b"%PDF-"):
