@@ -72,7 +72,7 @@ def default_rfm_ranges(features: pd.DataFrame) -> dict:
     >>> f = pd.DataFrame({"recency_days": range(1, 101), "frequency": range(1, 101),
     ...                   "monetary": [10.0 * i for i in range(1, 101)]})
     >>> default_rfm_ranges(f)["R"], default_rfm_ranges(f)["M"]
-    ((11, 90, 0, 101), (109, 910, 1, 1001))
+    ((10, 91, 0, 101), (109, 902, 1, 1001))
     """
     r, f, m = (features[c].astype(float) for c in ("recency_days", "frequency", "monetary"))
     r_lo, r_hi = int(np.floor(r.quantile(0.1))), int(np.ceil(r.quantile(0.9)))

@@ -1,10 +1,13 @@
 """``crm-training workshop [--data DIR] [--port N] [--no-browser]``: the dashboard as a Voila app.
 
-Voila runs in a child process (``python -m voila``) on 127.0.0.1 only, serving the notebook
-shipped inside the package (``crm_training/workshop/workshop.ipynb``, identical to
-``notebooks/workshop.ipynb``), so the command works from an installed wheel as well as from a
-checkout. ``--data`` reaches the notebook as the environment variable ``CRM_WORKSHOP_DATA``
-(an absolute path). Ctrl-C, or SIGTERM, stops Voila and its kernel before the command returns.
+Voila runs in a child process (``python -m voila``) on 127.0.0.1 only. It serves a copy of the
+notebook shipped inside the package, ``crm_training/workshop/workshop_notebook.json`` (byte for
+byte ``notebooks/workshop.ipynb``; a test keeps them equal), written to a temporary folder as
+``workshop.ipynb`` and removed at the end. So the command works from an installed wheel as well
+as from a checkout, the package data rule ``**/*.json`` already ships it, and nbval, which runs
+every ``.ipynb`` it finds, does not run the package's copy a second time. ``--data`` reaches the
+notebook as the environment variable ``CRM_WORKSHOP_DATA`` (an absolute path). Ctrl-C, or
+SIGTERM, stops Voila and its kernel before the command returns.
 """
 from __future__ import annotations
 
@@ -12,14 +15,16 @@ import importlib.util
 import os
 import signal
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 DATA_ENV = "CRM_WORKSHOP_DATA"
 DEFAULT_PORT = 8866  # Voila's own default
-NOTEBOOK = Path(__file__).with_name("workshop.ipynb")
+NOTEBOOK = Path(__file__).with_name("workshop_notebook.json")  # = notebooks/workshop.ipynb
 START_TIMEOUT = 90.0  # seconds for Voila to listen (its first start compiles little, but CI is slow)
 
 
@@ -58,7 +63,7 @@ def _port_in_use(port: int) -> bool:
     return False
 
 
-def voila_command(port: int, notebook: Path = NOTEBOOK) -> list[str]:
+def voila_command(port: int, notebook: Path) -> list[str]:
     """The Voila command line: localhost only, no browser (this command opens it when ready)."""
     return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
             "--Voila.ip=127.0.0.1", "--Voila.log_level=WARN"]
@@ -71,6 +76,12 @@ def check_arguments(args) -> tuple[int, dict] | str:
         data = Path(args.data).expanduser()
         if not data.exists():
             return f"--data: no such folder: {args.data}"
+        if data.is_dir():
+            from ..clients.reading import SUPPORTED, list_client_files
+
+            if not list_client_files(data):
+                return (f"--data: {args.data} holds no client files "
+                        f"({', '.join(SUPPORTED)})")
         env[DATA_ENV] = str(data.resolve())
     port = args.port
     if not 0 <= port <= 65535:
@@ -129,8 +140,11 @@ def run(args) -> int:
         raise _Stop
 
     previous = signal.signal(signal.SIGTERM, on_term)
+    folder = tempfile.TemporaryDirectory(prefix="crm-workshop-")
+    notebook = Path(folder.name) / "workshop.ipynb"
+    shutil.copyfile(NOTEBOOK, notebook)
     # a session of its own: Ctrl-C reaches this process only, which then stops Voila in order
-    proc = subprocess.Popen(voila_command(port), env=env, start_new_session=True,
+    proc = subprocess.Popen(voila_command(port, notebook), env=env, start_new_session=True,
                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     try:
         if not _wait_for_port(proc, port, START_TIMEOUT):
@@ -153,4 +167,5 @@ def run(args) -> int:
         return 0
     finally:
         _stop(proc)
+        folder.cleanup()
         signal.signal(signal.SIGTERM, previous)

@@ -141,9 +141,10 @@ class Dashboard:
         self.status = _classed(W.HTML(""), "crm-status")
         scenario = W.HBox([self.industry, self.n_customers, self.seed, self.generate_button])
         client = W.HBox([self.client_path, self.load_button])
-        self.source_box = W.VBox([scenario])
-        self.source.observe(lambda ch: self._show_source(), "value")
         self._scenario_box, self._client_box = scenario, client
+        client.layout.display = "none"  # both stay in the page; the toggle shows one
+        self.source_box = W.VBox([scenario, client])
+        self.source.observe(lambda ch: self._show_source(), "value")
         self.generate_button.on_click(lambda _: self.generate_scenario())
         self.load_button.on_click(lambda _: self.load_client_folder())
 
@@ -199,8 +200,9 @@ class Dashboard:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def _show_source(self):
-        self.source_box.children = ([self._scenario_box] if self.source.value == "Scenario"
-                                    else [self._client_box])
+        scenario = self.source.value == "Scenario"
+        self._scenario_box.layout.display = None if scenario else "none"
+        self._client_box.layout.display = "none" if scenario else None
 
     @contextlib.contextmanager
     def _working(self, message):

@@ -1,0 +1,326 @@
+"""Workshop: the analyses behind the dashboard (numbers), the widgets driven in-process, the
+command's argument checks and the notebook. The real-browser run is test_workshop_browser.py."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import crm_training
+from crm_training.cli import main
+from crm_training.workshop import cli as wcli
+from crm_training.workshop.analysis import (WorkshopData, assignment_csv, csv_download_html,
+                                            default_rfm_ranges, rfm_thresholds,
+                                            segment_customers, tier_table, top_churn_risk,
+                                            top_clv)
+
+ROOT = Path(__file__).resolve().parents[1]
+FINANCIAL = {"financial": 1.0, "behavioural": 0.0, "relationship": 0.0, "potential": 0.0}
+RELATIONSHIP = {"financial": 0.0, "behavioural": 0.0, "relationship": 1.0, "potential": 0.0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return crm_training.generate("retail", 800, seed=3)
+
+
+@pytest.fixture(scope="module")
+def work(data):
+    return WorkshopData(data, seed=3)
+
+
+@pytest.fixture
+def ten():
+    """Ten one-order customers: c0 bought first and least, c9 last and most."""
+    tx = pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)],
+                       "timestamp": pd.Timestamp("2025-01-01") + pd.to_timedelta(
+                           np.arange(10) * 10, unit="D"),
+                       "amount": 100.0 * np.arange(1, 11)})
+    return SimpleNamespace(transactions=tx)
+
+
+def _decode(link_html: str) -> pd.DataFrame:
+    b64 = re.search(r"base64,([A-Za-z0-9+/=]+)", link_html).group(1)
+    return pd.read_csv(io.BytesIO(base64.b64decode(b64)), encoding="utf-8-sig")
+
+
+# ---- analysis --------------------------------------------------------------------------------
+def test_rfm_thresholds_cut_points_and_errors():
+    t = rfm_thresholds(recency=(10, 70), frequency=(2, 8), monetary=(1, 1000))
+    assert t["R"] == [10, 30, 50, 70] and t["F"] == [2, 4, 6, 8]
+    assert t["M"] == pytest.approx([1, 10, 100, 1000])
+    assert rfm_thresholds() == {}
+    with pytest.raises(ValueError, match="R range"):
+        rfm_thresholds(recency=(30, 30))
+    with pytest.raises(ValueError, match="M range.*> 0"):
+        rfm_thresholds(monetary=(0, 100))
+
+
+def test_fixed_rfm_cut_points_score_recency(ten):
+    # recency of c_i is 91 - 10 i days (as of the day after the last order); R cuts 10/30/50/70:
+    # a recency at or below k of the cuts scores 1 + k
+    s = segment_customers(WorkshopData(ten), rfm_thresholds(recency=(10, 70)), k=2)
+    r = s.assignment["R"].astype(int).tolist()
+    assert s.assignment["recency_days"].tolist() == [91, 81, 71, 61, 51, 41, 31, 21, 11, 1]
+    assert r == [1, 1, 1, 2, 2, 3, 3, 4, 4, 5]
+
+
+def test_value_tiers_follow_the_weights(ten):
+    work = WorkshopData(ten)
+    money = segment_customers(work, weights=FINANCIAL, k=2).assignment["value_class"]
+    # all weight on money: the top spender is the VIP (top 10%), the next three important
+    assert money[money == "VIP"].index.tolist() == ["c9"]
+    assert sorted(money[money == "important"].index) == ["c6", "c7", "c8"]
+    tenure = segment_customers(work, weights=RELATIONSHIP, k=2).assignment["value_class"]
+    # all weight on the relationship (tenure here): the oldest customer is the VIP
+    assert tenure[tenure == "VIP"].index.tolist() == ["c0"]
+    assert sorted(tenure[tenure == "important"].index) == ["c1", "c2", "c3"]
+
+
+def test_models_that_cannot_fit_are_reported_not_raised(ten):
+    s = segment_customers(WorkshopData(ten), k=2)
+    assert "repeat buyers" in s.problems["clv"]
+    assert "churn" in s.problems
+    assert s.assignment["clv"].isna().all() and s.assignment["churn_probability"].isna().all()
+    assert len(s.assignment) == 10
+
+
+def test_tier_table_counts_shares_and_revenue(work, data):
+    s = segment_customers(work, k=4)
+    t = s.tiers
+    n = len(work.features)
+    assert t.index.tolist() == ["VIP", "important", "ordinary"]
+    assert t["customers"].tolist() == [int(np.ceil(0.1 * n)), int(np.ceil(0.3 * n)),
+                                       n - int(np.ceil(0.1 * n)) - int(np.ceil(0.3 * n))]
+    a = s.assignment
+    vip_revenue = work.features.loc[a.index[a["value_class"] == "VIP"], "monetary"].sum()
+    assert t.loc["VIP", "revenue_share"] == pytest.approx(vip_revenue / work.features["monetary"].sum(),
+                                                          rel=1e-6)
+    assert t["revenue_share"].is_monotonic_decreasing  # the value score ranks value
+    assert t.loc["VIP", "service"].startswith("Dedicated account manager")
+
+
+def test_clusters_follow_k_and_are_memoised(work):
+    for k in (3, 5):
+        s = segment_customers(work, k=k)
+        assert s.assignment["cluster"].nunique() == k and len(s.clusters) == k
+        assert s.clusters["customers"].sum() == len(s.assignment)
+    assert work.clusters(5) is work.clusters(5)
+
+
+def test_clv_and_churn_recover_the_synthetic_truth(work, data):
+    a = segment_customers(work).assignment
+    truth = data.truth["customers"].set_index("customer_id")
+    rho = a["clv"].corr(truth["clv_3y"].reindex(a.index), method="spearman")
+    assert rho > 0.6
+    # the risk list ranks customers whose latent dropout already happened first
+    end = pd.Timestamp(data.meta["end"]) + pd.Timedelta(days=1)
+    dropout = truth["dropout_date"].reindex(a.index)
+    gone = dropout.notna() & (dropout < end)
+    assert roc_auc_score(gone, a["churn_probability"]) > 0.8
+    top = top_churn_risk(a, 40)
+    assert gone.reindex(top.index).mean() > 0.9
+
+
+def test_top_lists(work):
+    a = segment_customers(work).assignment
+    risk = top_churn_risk(a, 15)
+    assert len(risk) == 15 and risk["churn_probability"].is_monotonic_decreasing
+    assert risk["churn_probability"].iloc[0] == a["churn_probability"].max()
+    assert risk["value_at_risk"].round(2).equals((risk["churn_probability"] * risk["clv"]).round(2))
+    assert risk["action"].str.len().gt(0).all()
+    best = top_clv(a, 10)
+    assert best["clv"].is_monotonic_decreasing and best["clv"].iloc[0] == a["clv"].max()
+
+
+def test_csv_link_is_the_assignment_one_row_per_customer(work):
+    a = segment_customers(work, weights=FINANCIAL, k=3).assignment
+    link = csv_download_html(a)
+    assert link.startswith('<a download="segments.csv"')
+    csv = _decode(link)
+    assert len(csv) == len(work.features) and csv["customer_id"].is_unique
+    assert csv.set_index("customer_id")["value_class"].equals(a["value_class"])
+    assert csv["cluster"].nunique() == 3
+    assert assignment_csv(a)[:3] == b"\xef\xbb\xbf"  # BOM: Excel reads UTF-8
+
+
+def test_default_rfm_ranges_are_inside_the_bounds(work):
+    for key, (lo, hi, mn, mx) in default_rfm_ranges(work.features).items():
+        assert mn <= lo < hi <= mx, key
+
+
+def test_workshop_data_refuses_data_without_transactions():
+    with pytest.raises(ValueError, match="no transactions"):
+        WorkshopData(SimpleNamespace(transactions=pd.DataFrame()))
+
+
+# ---- widgets in-process ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dash(data):
+    from crm_training.workshop import Dashboard
+
+    return Dashboard(data=data, seed=3)
+
+
+def _rows(html_text: str) -> int:
+    return html_text.split("<tbody>")[1].count("<tr>")  # body rows of the rendered table
+
+
+def test_dashboard_tables_follow_the_controls(dash):
+    from crm_training.workshop.dashboard import html_table
+
+    assert "segmented" in dash.status.value
+    tier_before = dash.tables["tier"].value
+    dash.weights["financial"].value = 1.0
+    for f in ("behavioural", "relationship", "potential"):
+        dash.weights[f].value = 0.0
+    assert dash.tables["tier"].value != tier_before
+    expected = segment_customers(dash.work, None, FINANCIAL, dash.clusters.value).tiers
+    assert dash.tables["tier"].value == html_table(expected, "crm-tiers")
+
+    dash.clusters.value = 6
+    assert _rows(dash.tables["cluster"].value) == 6
+    dash.top_n.value = 5
+    assert _rows(dash.tables["churn"].value) == 5 and _rows(dash.tables["clv"].value) == 5
+
+    rfm_before = dash.tables["rfm"].value
+    assert dash.r_range.disabled
+    dash.rfm_bins.value = "fixed cut points"
+    assert not dash.r_range.disabled and dash.tables["rfm"].value != rfm_before
+    dash.r_range.value = (5, 60)
+    assert dash.result.assignment["R"].eq(5).sum() == (dash.work.features["recency_days"] <= 5).sum()
+    dash.rfm_bins.value = "quantiles"
+    assert dash.tables["rfm"].value == rfm_before
+
+
+def test_dashboard_csv_link_matches_the_controls(dash):
+    dash.clusters.value = 3
+    csv = _decode(dash.download.value)
+    assert len(csv) == len(dash.work.features) and csv["customer_id"].is_unique
+    assert csv["cluster"].nunique() == 3
+    assert csv.set_index("customer_id")["value_class"].equals(dash.result.assignment["value_class"])
+
+
+def test_dashboard_reports_bad_controls_and_keeps_the_tables(dash):
+    tier = dash.tables["tier"].value
+    for w in dash.weights.values():
+        w.value = 0.0
+    assert "crm-error" in dash.status.value and "weight" in dash.status.value
+    assert dash.tables["tier"].value == tier
+    dash.weights["financial"].value = 0.4
+    assert "segmented" in dash.status.value
+
+
+def test_dashboard_widgets_carry_their_css_classes(dash):
+    found = set()
+
+    def walk(w):
+        found.update(getattr(w, "_dom_classes", ()))
+        for child in getattr(w, "children", ()):
+            walk(child)
+    walk(dash.widget)
+    assert set(dash.CSS_CLASSES) <= found
+
+
+def test_dashboard_client_folder_and_scenario(tmp_path):
+    from crm_training.workshop import Dashboard
+
+    client = crm_training.generate("bank", 300, seed=5)
+    client.save(tmp_path / "client", format="csv")
+    d = Dashboard(data_dir=tmp_path / "client", seed=5)
+    assert d.source.value == "Client folder"
+    assert "Usable." in d.validation.value and "client folder client" in d.status.value
+    assert len(d.result.assignment) == len(crm_training.segmentation.customer_features(client))
+
+    d.client_path.value = str(tmp_path / "missing")
+    d.load_button.click()
+    assert "no such folder" in d.status.value
+    assert len(d.result.assignment) == len(crm_training.segmentation.customer_features(client))
+
+    d.industry.value, d.n_customers.value = "coffee_chain", 300
+    d.generate_button.click()
+    assert "coffee_chain scenario, 300 customers" in d.status.value
+    assert d.work.data.meta["industry"] == "coffee_chain"
+
+
+def test_large_bases_get_the_csv_link_on_request(data):
+    from crm_training.workshop import Dashboard
+
+    d = Dashboard(data=data, csv_link_limit=100)
+    assert d.download.value == "" and d.csv_button.layout.display is None
+    d.csv_button.click()
+    assert len(_decode(d.download.value)) == len(d.work.features)
+
+
+# ---- command line ----------------------------------------------------------------------------
+@pytest.fixture
+def no_voila(monkeypatch):
+    """Argument errors must stop the command before Voila starts."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"Voila was started: {args}")
+    monkeypatch.setattr(wcli.subprocess, "Popen", refuse)
+
+
+def test_workshop_missing_data_folder_is_one_line_exit_2(tmp_path, capsys, no_voila):
+    assert main(["workshop", "--no-browser", "--data", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no such folder" in err and "Traceback" not in err
+
+
+def test_workshop_data_folder_without_exports_exit_2(tmp_path, capsys, no_voila):
+    (tmp_path / "notes.md").write_text("not an export")
+    assert main(["workshop", "--no-browser", "--data", str(tmp_path)]) == 2
+    assert "holds no client files" in capsys.readouterr().err
+
+
+def test_workshop_bad_and_busy_ports_exit_2(capsys, no_voila):
+    assert main(["workshop", "--no-browser", "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        assert main(["workshop", "--no-browser", "--port", str(busy)]) == 2
+    assert "already in use" in capsys.readouterr().err
+
+
+def test_workshop_arguments_reach_voila(tmp_path):
+    (tmp_path / "orders.csv").write_text("customer_id,timestamp,amount\nC1,2025-01-01,10\n")
+    args = SimpleNamespace(data=str(tmp_path), port=0, no_browser=True)
+    port, env = wcli.check_arguments(args)
+    assert env[wcli.DATA_ENV] == str(tmp_path.resolve()) and 0 < port < 65536
+    cmd = wcli.voila_command(port, tmp_path / "workshop.ipynb")
+    assert cmd[:3] == [sys.executable, "-m", "voila"] and cmd[3] == str(tmp_path / "workshop.ipynb")
+    assert f"--port={port}" in cmd and "--Voila.ip=127.0.0.1" in cmd and "--no-browser" in cmd
+
+
+def test_command_line_start_does_not_load_widgets():
+    code = ("import sys, crm_training.cli as c; c.build_parser(); "
+            "print(sorted(m for m in ('ipywidgets', 'voila', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# ---- the notebook ----------------------------------------------------------------------------
+def test_notebook_copies_are_identical_and_clean():
+    source = ROOT / "notebooks" / "workshop.ipynb"
+    assert source.read_bytes() == wcli.NOTEBOOK.read_bytes(), (
+        "the workshop command serves crm_training/workshop/workshop_notebook.json: after editing "
+        "the notebook, cp notebooks/workshop.ipynb crm_training/workshop/workshop_notebook.json")
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    names = re.findall(r"^(\w+)\s*=", "".join(code[0]["source"]), flags=re.M)
+    assert names == ["industry", "n_customers", "seed", "locale", "data_dir"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
