@@ -301,7 +301,9 @@ def test_tables_and_charts_are_translated(retail):
     recs = recommend(f, "zh")
     for name in ("concentration", "tiers", "rfm", "top_customers", "touchpoints", "loyalty_tiers",
                  "service_channels", "recommendations", "roadmap"):
-        shown = text.report_table(f, name, "zh", recs).data
+        styler = text.report_table(f, name, "zh", recs)
+        styler.to_html()                                      # renders (unique labels etc.)
+        shown = styler.data
         headers = [str(c) for c in shown.columns] + [str(shown.index.name or "")]
         assert not any(_latin_words(h) for h in headers), (name, headers)
     assert "潜力价值" in text.report_table(f, "tiers", "zh").data.index

@@ -157,6 +157,8 @@ def _clv(data, horizon, measure, tiers, a):
     return {
         "model": bgnbd,
         "rfm": rfm,
+        # the P(alive) chart stops at the 99th percentile: a few heavy buyers would squash it
+        "chart_max_frequency": int(max(rfm["frequency"].quantile(0.99), 1)),
         "horizon_months": int(horizon),
         "margin": margin,
         "params": {**bgnbd.params_, **gg.params_},

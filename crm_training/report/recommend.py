@@ -141,7 +141,7 @@ def _trigger(row, language):
     elif row["metric"] in ("naive_to_matched",):
         shown, limit = ("∞" if v == np.inf else f"{v:.1f}"), f"{th:.1f}"
     elif row["metric"] == "channel_p":
-        shown, limit = f"{v:.3f}", f"{th:.2f}"
+        shown, limit = ("< 0.001" if v < 0.001 else f"{v:.3f}"), f"{th:.2f}"
     else:
         shown, limit = _text.fmt_pct(v, 1), _text.fmt_pct(th)
     op = {"<=": "≤", ">=": "≥"}.get(row["op"], row["op"])

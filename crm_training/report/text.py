@@ -88,12 +88,12 @@ TEXT = {
         "en": "The weakest touchpoint is {touchpoint} (NPS {tp_nps}).",
         "zh": "表现最差的触点是{touchpoint}（NPS {tp_nps}）。"},
     "s_channels_consistent": {
-        "en": "Satisfaction is consistent across channels (spread {spread}, p = {p}).",
-        "zh": "各渠道满意度一致（差距{spread}，p = {p}）。"},
+        "en": "Satisfaction is consistent across channels (spread {spread}, p {p}).",
+        "zh": "各渠道满意度一致（差距{spread}，p {p}）。"},
     "s_channels_inconsistent": {
-        "en": "Satisfaction differs between channels (spread {spread}, p = {p}): the "
+        "en": "Satisfaction differs between channels (spread {spread}, p {p}): the "
               "omnichannel experience is not yet consistent.",
-        "zh": "各渠道满意度存在显著差异（差距{spread}，p = {p}）：全渠道体验尚不一致。"},
+        "zh": "各渠道满意度存在显著差异（差距{spread}，p {p}）：全渠道体验尚不一致。"},
     "s_loyalty": {
         "en": "{members} customers ({member_share}) are programme members; the points "
               "liability is {liability} ({net_liability} net of a breakage of {breakage}).",
@@ -382,6 +382,13 @@ def fmt_points(x) -> str:
     return f"{x:+.1f}"
 
 
+def fmt_p(p) -> str:
+    """A p-value: ``fmt_p(0.0004) == '< 0.001'``, ``fmt_p(0.0263) == '= 0.026'``."""
+    if p is None or not np.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 def code_label(code, language: str) -> str:
     """A code of the data (channel, tier, segment...) in the report's language."""
     code = str(code)
@@ -489,7 +496,7 @@ def section_text(section: str, findings, language: str) -> list[str]:
         if np.isfinite(e["channel_p"]):
             key = "s_channels_consistent" if e["channel_consistent"] else "s_channels_inconsistent"
             out.append(t(key, language, spread=fmt_pct(e["channel_spread"], 1),
-                         p=f"{e['channel_p']:.3f}"))
+                         p=fmt_p(e["channel_p"])))
         return out
     if section == "loyalty":
         lo = f.loyalty
@@ -625,7 +632,16 @@ def styled(df: pd.DataFrame, language: str, columns=None, money=(), currency: st
             formats[dst] = lambda v: fmt_num(v)
         elif pd.api.types.is_float_dtype(df[src]):
             formats[dst] = lambda v, d=digits: fmt_num(v, d)
-    return shown.style.format(formats, na_rep="–")
+    text_columns = [dst for src, dst in zip(df.columns, shown.columns)
+                    if not pd.api.types.is_numeric_dtype(df[src])]
+    return _left(shown.style.format(formats, na_rep="–"), text_columns)
+
+
+def _left(styler, columns):
+    """Text columns aligned left (numbers stay right-aligned)."""
+    if len(columns):
+        styler = styler.set_properties(subset=list(columns), **{"text-align": "left"})
+    return styler
 
 
 def localise(fig_or_ax, chart: str, language: str, **figures):
@@ -693,7 +709,11 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
     _check(language)
     f = findings
     if name == "concentration":
-        return styled(f.concentration["table"], language)
+        tab = f.concentration["table"]
+        shown = translate_frame(tab, language)
+        shares = [header(i, language) for i in tab.index if i != "gini"]
+        return (shown.style.format(lambda v: fmt_pct(v, 1), subset=pd.IndexSlice[shares, :])
+                .format(lambda v: fmt_num(v, 2), subset=pd.IndexSlice[[header("gini", language)], :]))
     if name == "tiers":
         tab = f.segments["tier_table"]
         shown = tab[["customers", "customer_share", "value_share", "value_per_customer_year",
@@ -724,13 +744,12 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
         tab.columns = [header(c, language) if c != "title" else header("action", language)
                        for c in tab.columns]
         tab.index.name = header("priority", language)
-        return tab.style
+        return _left(tab.style, tab.columns)
     if name == "roadmap":
         from .recommend import roadmap_table
-        tab = roadmap_table(recs, language).set_index("quarter")
-        tab.index.name = header("quarter", language)
+        tab = roadmap_table(recs, language)   # a quarter can hold two phases: no index
         tab.columns = [header(c, language) for c in tab.columns]
-        return tab.style
+        return _left(tab.style.hide(axis="index"), tab.columns)
     raise ValueError(f"unknown report table {name!r}")
 
 
