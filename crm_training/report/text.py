@@ -122,9 +122,9 @@ TEXT = {
         "zh": "高峰每小时{rate}次联系、每次{aht}分钟，按Erlang C模型需要{agents}名客服，"
               "才能在{seconds}秒内接通{target}的来电（服务水平{level}）。"},
     "s_recommendations": {
-        "en": "{k} actions follow from these figures; the first is \u201c{first}\u201d. The "
-              "{funded} with a positive NPV need {investment} up front and return an NPV of {npv} "
-              "over {years} years (ROI {roi}).",
+        "en": "{k} actions follow from these figures; the first is \u201c{first}\u201d. Those "
+              "with a positive NPV ({funded}) need {investment} up front and return an NPV of "
+              "{npv} over {years} years (ROI {roi}).",
         "zh": "根据上述数据得出{k}项行动建议，首要行动是\u201c{first}\u201d。其中净现值为正的{funded}项"
               "共需初始投入{investment}，{years}年净现值为{npv}（投资回报率{roi}）。"},
     "s_none_funded": {
