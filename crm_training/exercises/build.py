@@ -35,8 +35,10 @@ import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # imported where used: nbformat's validator takes seconds to import, and
+    import nbformat  # every exercise kernel imports this package for its checks
 
 from ..fileio import OutputExistsError, atomic_output_dir
 
@@ -92,6 +94,8 @@ def _stub(region: dict, markdown: bool) -> str:
 
 def exercise_notebook(solution: nbformat.NotebookNode, where: str = "notebook"):
     """The trainee copy of one solution notebook: regions stubbed, outputs cleared."""
+    import nbformat
+
     nb = nbformat.from_dict(solution)  # a copy: the solution stays as it is
     for index, cell in enumerate(nb.cells):
         cell.source = strip_solutions(cell.source, markdown=cell.cell_type == "markdown",
@@ -123,6 +127,8 @@ def build_exercises(src: str | os.PathLike = "solutions", dst: str | os.PathLike
     >>> nbformat.read(dst / "01_exercises.ipynb", as_version=4).cells[0].source
     'answer = ...  # your answer here'
     """
+    import nbformat
+
     src, dst = Path(src), Path(dst)
     sources = sorted(src.glob("*.ipynb"))
     if not sources:
@@ -198,6 +204,8 @@ def build_personal_exercises(names, src: str | os.PathLike = "solutions",
     >>> nbformat.read(folders["Li Wei"] / "01_exercises.ipynb", as_version=4).cells[0].source
     'seed = 271060'
     """
+    import nbformat
+
     src, dst = Path(src), Path(dst)
     names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not names:
