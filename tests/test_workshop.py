@@ -105,10 +105,11 @@ def test_tier_table_counts_shares_and_revenue(work, data):
                                        n - int(np.ceil(0.1 * n)) - int(np.ceil(0.3 * n))]
     a = s.assignment
     vip_revenue = work.features.loc[a.index[a["value_class"] == "VIP"], "monetary"].sum()
-    assert t.loc["VIP", "revenue_share"] == pytest.approx(vip_revenue / work.features["monetary"].sum(),
-                                                          rel=1e-6)
+    total = work.features["monetary"].sum()
+    assert t.loc["VIP", "revenue_share"] == pytest.approx(vip_revenue / total, rel=1e-6)
     assert t["revenue_share"].is_monotonic_decreasing  # the value score ranks value
     assert t.loc["VIP", "service"].startswith("Dedicated account manager")
+    assert tier_table(a).equals(t)
 
 
 def test_clusters_follow_k_and_are_memoised(work):
@@ -129,17 +130,22 @@ def test_clv_and_churn_recover_the_synthetic_truth(work, data):
     dropout = truth["dropout_date"].reindex(a.index)
     gone = dropout.notna() & (dropout < end)
     assert roc_auc_score(gone, a["churn_probability"]) > 0.8
-    top = top_churn_risk(a, 40)
+    top = top_churn_risk(a, 40, by="churn_probability")
     assert gone.reindex(top.index).mean() > 0.9
 
 
 def test_top_lists(work):
     a = segment_customers(work).assignment
-    risk = top_churn_risk(a, 15)
+    risk = top_churn_risk(a, 15, by="churn_probability")
     assert len(risk) == 15 and risk["churn_probability"].is_monotonic_decreasing
     assert risk["churn_probability"].iloc[0] == a["churn_probability"].max()
     assert risk["value_at_risk"].round(2).equals((risk["churn_probability"] * risk["clv"]).round(2))
     assert risk["action"].str.len().gt(0).all()
+    stake = top_churn_risk(a, 15)  # default: the value a save would keep
+    assert stake["value_at_risk"].is_monotonic_decreasing
+    assert stake["value_at_risk"].iloc[0] == (a["churn_probability"] * a["clv"]).round(2).max()
+    # the value list holds customers worth saving, the probability list mostly lost ones
+    assert stake["clv"].mean() > 5 * risk["clv"].mean()
     best = top_clv(a, 10)
     assert best["clv"].is_monotonic_decreasing and best["clv"].iloc[0] == a["clv"].max()
 
@@ -193,13 +199,19 @@ def test_dashboard_tables_follow_the_controls(dash):
     assert _rows(dash.tables["cluster"].value) == 6
     dash.top_n.value = 5
     assert _rows(dash.tables["churn"].value) == 5 and _rows(dash.tables["clv"].value) == 5
+    by_value = dash.tables["churn"].value
+    dash.churn_rank.value = "churn_probability"
+    assert dash.tables["churn"].value == html_table(
+        top_churn_risk(dash.result.assignment, 5, "churn_probability"), "crm-churn")
+    assert dash.tables["churn"].value != by_value
 
     rfm_before = dash.tables["rfm"].value
     assert dash.r_range.disabled
     dash.rfm_bins.value = "fixed cut points"
     assert not dash.r_range.disabled and dash.tables["rfm"].value != rfm_before
     dash.r_range.value = (5, 60)
-    assert dash.result.assignment["R"].eq(5).sum() == (dash.work.features["recency_days"] <= 5).sum()
+    recent = (dash.work.features["recency_days"] <= 5).sum()  # at or below the first cut point
+    assert dash.result.assignment["R"].eq(5).sum() == recent > 0
     dash.rfm_bins.value = "quantiles"
     assert dash.tables["rfm"].value == rfm_before
 
@@ -321,6 +333,6 @@ def test_notebook_copies_are_identical_and_clean():
     nb = json.loads(source.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
-    names = re.findall(r"^(\w+)\s*=", "".join(code[0]["source"]), flags=re.M)
+    names = re.findall(r"^(\w+)\s*=", "".join(code[0]["source"]), flags=re.MULTILINE)
     assert names == ["industry", "n_customers", "seed", "locale", "data_dir"]
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)

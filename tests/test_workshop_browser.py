@@ -7,9 +7,9 @@ Skipped when Chromium or the playwright package is missing, unless ``CRM_REQUIRE
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
-import re
 import shutil
 import signal
 import socket
@@ -29,9 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 def _need_browser():
     missing = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         missing.append("the playwright Python package (pip install playwright)")
     if not Path(CHROMIUM).exists():
         missing.append("Chromium (apt-get install chromium)")

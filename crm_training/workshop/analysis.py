@@ -301,11 +301,14 @@ def top_clv(assignment: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     return assignment.nlargest(int(n), "clv")[cols]
 
 
-def top_churn_risk(assignment: pd.DataFrame, n: int = 20) -> pd.DataFrame:
-    """The ``n`` customers most likely to stop buying, with the value at stake and an action.
+def top_churn_risk(assignment: pd.DataFrame, n: int = 20,
+                   by: str = "value_at_risk") -> pd.DataFrame:
+    """The ``n`` customers to call first: most value at risk, or most likely to stop buying.
 
-    ``value_at_risk`` = churn probability x predicted CLV; ``action`` is the one of the
-    customer's RFM segment.
+    ``value_at_risk`` = churn probability x predicted CLV: the value a save would keep, so
+    long-lost customers with nothing left to lose do not crowd the list. ``by="churn_probability"``
+    ranks by the probability alone (also the fallback when no CLV could be fitted). ``action`` is
+    the one of the customer's RFM segment.
 
     Examples
     --------
@@ -315,12 +318,18 @@ def top_churn_risk(assignment: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     ...                   "recency_days": 100.0, "monetary": 1.0},
     ...                  index=pd.Index(list("abc"), name="customer_id"))
     >>> top_churn_risk(a, 2)[["churn_probability", "value_at_risk"]].values.tolist()
-    [[0.9, 9.0], [0.6, 30.0]]
+    [[0.6, 30.0], [0.2, 19.8]]
+    >>> top_churn_risk(a, 2, by="churn_probability").index.tolist()
+    ['a', 'c']
     """
-    t = assignment.nlargest(int(n), "churn_probability")
-    out = t[["churn_probability", "clv", "value_class", "rfm_segment", "recency_days",
-             "monetary"]].copy()
+    if by not in ("value_at_risk", "churn_probability"):
+        raise ValueError(f"by must be 'value_at_risk' or 'churn_probability', not {by!r}")
+    out = assignment[["churn_probability", "clv", "value_class", "rfm_segment", "recency_days",
+                      "monetary"]].copy()
     out.insert(2, "value_at_risk", (out["churn_probability"] * out["clv"]).round(2))
+    if out["value_at_risk"].isna().all():
+        by = "churn_probability"
+    out = out.nlargest(int(n), by)
     out["action"] = out["rfm_segment"].map(RFM_SEGMENT_ACTIONS).fillna("")
     return out
 

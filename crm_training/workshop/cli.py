@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import socket
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,12 +24,12 @@ from pathlib import Path
 
 DATA_ENV = "CRM_WORKSHOP_DATA"
 DEFAULT_PORT = 8866  # Voila's own default
-NOTEBOOK = Path(__file__).with_name("workshop_notebook.json")  # = notebooks/workshop.ipynb
-START_TIMEOUT = 90.0  # seconds for Voila to listen (its first start compiles little, but CI is slow)
+NOTEBOOK = Path(__file__).with_name("workshop_notebook.json")  # notebooks/workshop.ipynb
+START_TIMEOUT = 90.0  # seconds for Voila to listen (quick, but CI machines can be slow)
 
 
 class _Stop(Exception):
-    """SIGTERM, turned into an exception so the same clean-up runs as for Ctrl-C."""
+    """Ctrl-C (SIGINT) or SIGTERM, turned into an exception so that Voila is always stopped."""
 
 
 def add_arguments(parser) -> None:
@@ -136,17 +136,21 @@ def run(args) -> int:
         return 1
     url = f"http://127.0.0.1:{port}/"
 
-    def on_term(signum, frame):
+    def on_signal(signum, frame):
         raise _Stop
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C and SIGTERM both stop Voila cleanly; SIGINT is set explicitly because a shell
+    # that starts a command in the background makes it ignore SIGINT
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     folder = tempfile.TemporaryDirectory(prefix="crm-workshop-")
-    notebook = Path(folder.name) / "workshop.ipynb"
-    shutil.copyfile(NOTEBOOK, notebook)
-    # a session of its own: Ctrl-C reaches this process only, which then stops Voila in order
-    proc = subprocess.Popen(voila_command(port, notebook), env=env, start_new_session=True,
-                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    proc = None
     try:
+        notebook = Path(folder.name) / "workshop.ipynb"
+        shutil.copyfile(NOTEBOOK, notebook)
+        # a session of its own: Ctrl-C reaches this process only, which then stops Voila
+        # (preexec_fn is safe here: this command runs no threads)
+        proc = subprocess.Popen(voila_command(port, notebook), env=env, start_new_session=True,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         if not _wait_for_port(proc, port, START_TIMEOUT):
             code = proc.poll()
             print(f"crm-training workshop: Voila did not start (exit code {code})"
@@ -166,6 +170,10 @@ def run(args) -> int:
         print("Stopping the workshop ...", flush=True)
         return 0
     finally:
-        _stop(proc)
+        for sig in previous:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        if proc is not None:
+            _stop(proc)
         folder.cleanup()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

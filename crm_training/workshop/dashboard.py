@@ -20,7 +20,7 @@ import ipywidgets as W
 import pandas as pd
 
 from ..datagen import INDUSTRIES, generate
-from .analysis import (FAMILIES, DEFAULT_FAMILY_WEIGHTS, WorkshopData, csv_download_html,
+from .analysis import (DEFAULT_FAMILY_WEIGHTS, FAMILIES, WorkshopData, csv_download_html,
                        default_rfm_ranges, rfm_thresholds, segment_customers, top_churn_risk,
                        top_clv)
 
@@ -99,7 +99,8 @@ class Dashboard:
     CSS_CLASSES = ("crm-dashboard", "crm-source", "crm-industry", "crm-n-customers", "crm-seed",
                    "crm-generate", "crm-client-path", "crm-client-load", "crm-validation",
                    "crm-status", "crm-rfm-bins", "crm-r-range", "crm-f-range", "crm-m-range",
-                   "crm-clusters", "crm-top-n", "crm-download", "crm-tabs", "crm-tier-table",
+                   "crm-clusters", "crm-top-n", "crm-churn-rank", "crm-download", "crm-tabs",
+                   "crm-tier-table",
                    "crm-rfm-table", "crm-cluster-table", "crm-clv-table", "crm-churn-table",
                    *(f"crm-w-{f}" for f in FAMILIES))
 
@@ -167,11 +168,14 @@ class Dashboard:
         self.top_n = _classed(W.IntSlider(value=20, min=5, max=200, step=5,
                                           description="List length", continuous_update=False),
                               "crm-top-n")
+        self.churn_rank = _classed(W.ToggleButtons(options=[("value at risk", "value_at_risk"),
+                                                            ("probability", "churn_probability")],
+                                                   description="Risk list by"), "crm-churn-rank")
         self.download = _classed(W.HTML(""), "crm-download")
         self.csv_button = W.Button(description="Build CSV link", layout=W.Layout(display="none"))
         self.csv_button.on_click(lambda _: self._build_csv_link())
         for w in (self.rfm_bins, self.r_range, self.f_range, self.m_range, self.clusters,
-                  self.top_n, *self.weights.values()):
+                  self.top_n, self.churn_rank, *self.weights.values()):
             w.observe(self._on_control, "value")
 
         self.tables = {name: _classed(W.HTML(""), f"crm-{name}-table")
@@ -190,7 +194,7 @@ class Dashboard:
         tier_box = W.VBox([W.HTML("<b>Value tiers: family weights</b>"),
                            *self.weights.values()])
         other = W.VBox([W.HTML("<b>Clusters and lists</b>"), self.clusters, self.top_n,
-                        self.download, self.csv_button])
+                        self.churn_rank, self.download, self.csv_button])
         self.widget = _classed(W.VBox([
             W.HTML(_STYLE + "<h2>CRM workshop: segments, value tiers, CLV and churn risk</h2>"),
             self.source, self.source_box, self.status,
@@ -297,7 +301,8 @@ class Dashboard:
             t["clv"].value = (_problem(r.problems["clv"]) if "clv" in r.problems else
                               html_table(top_clv(r.assignment, n), "crm-clv"))
             t["churn"].value = (_problem(r.problems["churn"]) if "churn" in r.problems else
-                                html_table(top_churn_risk(r.assignment, n), "crm-churn"))
+                                html_table(top_churn_risk(r.assignment, n, self.churn_rank.value),
+                                           "crm-churn"))
             shares = ", ".join(f"{f} {w / sum(weights.values()):.0%}" for f, w in weights.items())
             self.strategy_note.value = (f"<p>Tiers by the weighted value score ({shares}); "
                                         "VIP = top 10%, important = next 30%.</p>")
