@@ -94,6 +94,14 @@ class Dashboard:
     work : the :class:`~crm_training.workshop.analysis.WorkshopData` in use.
     result : the latest :class:`~crm_training.workshop.analysis.Segmentation`.
     widget : the root widget.
+
+    Examples
+    --------
+    >>> from crm_training.segmentation._example import example_data
+    >>> d = Dashboard(data=example_data(200), seed=0)
+    >>> d.clusters.value = 3  # what a slider move does: only the clustering is redone
+    >>> d.result.assignment["cluster"].nunique(), "segmented" in d.status.value
+    (3, True)
     """
 
     CSS_CLASSES = ("crm-dashboard", "crm-source", "crm-industry", "crm-n-customers", "crm-seed",
