@@ -1,6 +1,7 @@
 """`crm-training generate` and `samples`: output, refusal to overwrite, --force, interruption."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -25,6 +26,9 @@ def test_generate_writes_a_dataset_and_prints_a_summary(tmp_path, capsys):
     assert len(back.customers) == 300 and back.meta["locale"] == "zh_CN"
     expected = crm_training.generate("bank", 300, seed=7, locale="zh_CN")
     assert back.transactions["amount"].sum() == pytest.approx(expected.transactions["amount"].sum())
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # an ordinary folder, not mkdtemp's 0700
 
 
 def test_generate_refuses_a_non_empty_folder_unless_forced(tmp_path, capsys):
