@@ -20,7 +20,7 @@ from crm_training.report.findings import (
     compute_findings,
     report_data,
 )
-from crm_training.report.recommend import (
+from crm_training.report.recommendations import (
     _OPS,
     RULES,
     evaluate_rules,

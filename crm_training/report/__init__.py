@@ -20,16 +20,14 @@ _FROM = {
     "runner": ("ReportParams", "ReportResult", "BatchResult", "ReportError",
                "ReportParameterError", "ReportCellError", "build_report", "build_batch",
                "batch_summary", "read_batch_spec", "render_pdf", "find_chromium", "TEMPLATE"),
-    "findings": ("compute_findings",),
-    "recommend": ("recommend",),
+    "findings": ("compute_findings", "report_data", "Findings", "LANGUAGES", "HORIZON_RANGE",
+                 "N_CUSTOMERS_RANGE"),
+    "recommendations": ("recommend", "evaluate_rules", "roadmap", "expected_return"),
     "text": ("executive_summary",),
 }
 _WHERE = {name: module for module, names in _FROM.items() for name in names}
 
-__all__ = ["BatchResult", "ReportCellError", "ReportError", "ReportParameterError", "ReportParams",
-           "ReportResult", "TEMPLATE", "batch_summary", "build_batch", "build_report",
-           "compute_findings", "executive_summary", "find_chromium", "read_batch_spec",
-           "recommend", "render_pdf"]
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name):  # PEP 562: import on first use; the content modules may not exist yet
@@ -42,7 +40,6 @@ def __getattr__(name):  # PEP 562: import on first use; the content modules may 
             raise AttributeError(f"crm_training.report.{name} is not available yet "
                                  f"({__name__}.{_WHERE[name]} is missing)") from None
         value = getattr(module, name)
-        # a submodule named like its function (recommend.recommend) would otherwise shadow it
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -557,13 +557,13 @@ def executive_summary(findings, recs: pd.DataFrame, language: str = "en") -> lis
     --------
     >>> import crm_training
     >>> from crm_training.report.findings import compute_findings
-    >>> from crm_training.report.recommend import recommend
+    >>> from crm_training.report.recommendations import recommend
     >>> f = compute_findings(crm_training.generate("bank", 600, seed=3), horizon_months=12)
     >>> s = executive_summary(f, recommend(f), "en")
     >>> fmt_pct(f.concentration["top20_share"]) in s[0]
     True
     """
-    from .recommend import expected_return
+    from .recommendations import expected_return
     _check(language)
     out = []
     out += section_text("concentration", findings, language)[:1]
@@ -746,7 +746,7 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
         tab.index.name = header("priority", language)
         return _left(tab.style, tab.columns)
     if name == "roadmap":
-        from .recommend import roadmap_table
+        from .recommendations import roadmap_table
         tab = roadmap_table(recs, language)   # a quarter can hold two phases: no index
         tab.columns = [header(c, language) for c in tab.columns]
         return _left(tab.style.hide(axis="index"), tab.columns)
