@@ -108,6 +108,8 @@ def test_features_respect_as_of_and_returns():
     assert f.loc["a", "recency_days"] == 31.0
     assert f.loc["a", "n_categories"] == 1
     assert np.isnan(f.loc["a", "profit"])  # no cost column: unknown, not zero
+    unknown = tx.assign(is_return=pd.array([pd.NA, pd.NA, False, pd.NA], dtype="boolean"))
+    pd.testing.assert_frame_equal(customer_features(unknown, as_of="2025-02-01"), f)  # by sign
 
 
 def test_segments_on_generated_data_track_truth():

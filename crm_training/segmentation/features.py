@@ -110,8 +110,9 @@ def customer_features(data, as_of=None, include_non_buyers: bool = False) -> pd.
         raise ValueError(f"transactions: column 'amount' must be numeric, found {tx['amount'].dtype}")
     as_of = resolve_as_of(tx, as_of)
     tx = tx.loc[tx["timestamp"] < as_of]
-    is_return = (tx["is_return"].astype(bool) if "is_return" in tx.columns
-                 else pd.Series(tx["amount"].to_numpy() < 0, index=tx.index))
+    negative = pd.Series(tx["amount"].to_numpy() < 0, index=tx.index)
+    is_return = (tx["is_return"].astype("boolean").fillna(negative).astype(bool)  # unknown: sign
+                 if "is_return" in tx.columns else negative)
     cost = tx["cost"] if "cost" in tx.columns else pd.Series(np.nan, index=tx.index)
     frame = pd.DataFrame({
         "customer_id": tx["customer_id"].astype(str),
