@@ -111,6 +111,12 @@ register(Exercise(
 ))
 
 
+def _line_profit_by_acquisition(d) -> pd.Series:
+    t = d.transactions
+    channel = d.customers.set_index("customer_id")["acquisition_channel"].astype(str)
+    return (t["amount"] - t["cost"]).groupby(t["customer_id"].map(channel)).mean()
+
+
 def _by_acquisition(d, measure="profit", how="mean") -> pd.Series:
     value = customer_value(d, measure)
     channel = d.customers.set_index("customer_id")["acquisition_channel"].astype(str)
@@ -145,7 +151,14 @@ register(Exercise(
      Mistake("median", lambda d: _by_acquisition(d, how="median").idxmax(),
              "you compared medians. Profit is concentrated in a few customers (the 80/20 rule of "
              "01.1), and they are the point of acquiring customers: compare means, which count "
-             "them.")),
+             "them."),
+     Mistake("per_line", lambda d: _line_profit_by_acquisition(d).idxmax(),
+             "you averaged the profit of order lines. A budget buys customers, not lines: sum "
+             "the profit per customer first, then take the mean per channel."),
+     Mistake("most_customers", lambda d: d.customers["acquisition_channel"].astype(str)
+             .value_counts().idxmax(),
+             "that channel brought the most customers, which says nothing of what each one is "
+             "worth: compare the mean profit per acquired customer.")),
 ))
 
 # ---- chapter 2: segmentation and value tiers (bank) ------------------------------------------
@@ -349,6 +362,11 @@ register(Exercise(
              PERCENT)),
 ))
 
+def _mean_nps_score(d) -> pd.Series:
+    s = d.surveys.dropna(subset=["nps"])
+    return s["nps"].astype(float).groupby(s["touchpoint"].astype(str)).mean()
+
+
 def _detractors(d, below=6, how="sum") -> pd.Series:
     s = d.surveys.dropna(subset=["nps"])
     return (s["nps"].astype(float) <= below).groupby(s["touchpoint"].astype(str)).agg(how)
@@ -397,7 +415,12 @@ register(Exercise(
     (Mistake("lowest_nps", lambda d: _nps_reference(d).idxmin(),
              "that touchpoint has the lowest NPS, but another one makes more detractors because "
              "more customers pass through it. Fix first where the most customers are hurt: "
-             "count detractors (03.4)."),),
+             "count detractors (03.4)."),
+     Mistake("mean_score", lambda d: _mean_nps_score(d).idxmin(),
+             "you compared mean scores. NPS counts people, not points: a touchpoint with a "
+             "middling average can still send the most customers away as detractors (0-6)."),
+     Mistake("from_7", lambda d: _detractors(d, below=7).idxmax(),
+             "you counted 7 as a detractor; 7-8 are passives. Count answers 0-6.")),
 ))
 
 # ---- chapter 4: loyalty programmes (coffee chain) --------------------------------------------

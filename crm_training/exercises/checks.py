@@ -43,12 +43,14 @@ KINDS = ("number", "integer", "series", "pair", "choice")
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of one check: ``passed``, the ``message`` printed, and the recognised mistake."""
+    """Outcome of one check: ``passed``, the ``message`` printed, and the recognised mistake
+    (``mistakes``: all of them, when several slips lead to the same wrong choice)."""
 
     exercise: str
     passed: bool
     message: str
     mistake: str | None = None
+    mistakes: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return self.passed
@@ -261,6 +263,7 @@ def _evaluate(ex: Exercise, answer, data, params: dict) -> CheckResult:
             f"{_show(expected, ex.kind, ex.fmt)}")
     if ex.kind == "series":
         head = f"✗ {ex.id} Your {ex.what}: {_series_difference(value, expected, ex.fmt)}"
+    matched = []
     for mistake in ex.mistakes:
         try:
             wrong = _coerce(mistake.compute(data, **given), ex.kind)
@@ -269,5 +272,14 @@ def _evaluate(ex: Exercise, answer, data, params: dict) -> CheckResult:
         if _close(wrong, expected, ex.kind, ex.rtol, ex.atol):
             continue  # on these data the mistake changes nothing: it cannot be told apart
         if _close(value, wrong, ex.kind, ex.rtol, ex.atol):
-            return CheckResult(ex.id, False, f"{head}: {mistake.hint}", mistake.name)
+            matched.append(mistake)
+            if ex.kind != "choice":  # a number matches one slip; a choice may follow from several
+                break
+    names = tuple(m.name for m in matched)
+    if len(matched) == 1:
+        return CheckResult(ex.id, False, f"{head}: {matched[0].hint}", names[0], names)
+    if matched:
+        reasons = " ".join(f"({i}) {m.hint}" for i, m in enumerate(matched, 1))
+        return CheckResult(ex.id, False, f"{head}. Several slips lead to this choice; check "
+                           f"which one is yours: {reasons}", names[0], names)
     return CheckResult(ex.id, False, f"{head}. Hint: {ex.hint}")
