@@ -261,8 +261,9 @@ def execute_template(params: ReportParams, output: Path, template=None,
 
     Raises :class:`ReportCellError` naming the failing cell.
     """
-    import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from ..nbrun import execute_notebook
 
     template = Path(template) if template is not None else TEMPLATE
     if not template.is_file():
@@ -270,7 +271,7 @@ def execute_template(params: ReportParams, output: Path, template=None,
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="crm-report-cwd-") as cwd, _kernel_environment():
         try:
-            papermill.execute_notebook(
+            execute_notebook(  # papermill's, robust to the client's lost wake-ups
                 str(template), str(output), parameters=params.to_papermill(),
                 kernel_name="python3", progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, execution_timeout=timeout, cwd=cwd,
