@@ -6,3 +6,15 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Under ``--dist loadgroup`` keep each file on one worker: a notebook's cells share one
+    kernel (nbval), a module's fixtures are built once. Tests that name their own group (the
+    notebook sweeps, one per chapter) are spread over the workers instead."""
+    for item in items:
+        if not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
