@@ -20,10 +20,9 @@ import pandas as pd
 
 from .. import clv, evaluation, experience, loyalty, service
 from .. import segmentation as seg
+# one definition of the limits: those the runner validates before a report runs
+from .runner import HORIZON_RANGE, LANGUAGES, N_CUSTOMERS_RANGE  # noqa: F401
 
-LANGUAGES = ("en", "zh")
-HORIZON_RANGE = (1, 120)            # months
-N_CUSTOMERS_RANGE = (100, 200_000)
 SECTIONS = ("concentration", "segments", "clv", "experience", "loyalty", "service")
 
 #: yearly cost of one service agent (salary and overheads), by currency; an assumption to replace
