@@ -133,22 +133,13 @@ def _segments(data, values, years):
 
 
 def _clv(data, horizon, measure, tiers, a):
-    rfm = clv.rfm_summary(data.transactions)
-    bgnbd = clv.BetaGeoModel().fit(rfm)
-    repeat = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
-    gg = clv.GammaGammaModel().fit(repeat)
-    spend = gg.expected_customer_spend(rfm.assign(monetary_value=rfm["monetary_value"].clip(lower=0)))
     feats = seg.customer_features(data)
     margin = 1.0
     if measure == "profit" and feats["monetary"].sum() > 0:
         margin = float(np.clip(feats["profit"].sum() / feats["monetary"].sum(), 0.0, 1.0))
-    monthly = (1 + a["discount_rate"]) ** (1 / 12) - 1
-    value = clv.customer_lifetime_value(bgnbd, rfm.assign(monetary_value=np.asarray(spend)),
-                                        future_t=int(horizon), discount_rate=monthly,
-                                        margin=margin).rename("clv")
-    p_alive = pd.Series(np.asarray(bgnbd.expected_probability_alive(rfm)),
-                        index=rfm["customer_id"].to_numpy(), name="p_alive")
-    table = pd.DataFrame({"clv": value, "p_alive": p_alive})
+    table, rfm, bgnbd, gg = clv.clv_forecast(data.transactions, months=horizon,
+                                             annual_discount=a["discount_rate"], margin=margin)
+    value, p_alive = table["clv"], table["p_alive"]
     table["value_tier"] = tiers.reindex(table.index).astype("string").fillna("potential")
     at_risk = table["p_alive"] < a["p_alive_risk"]
     high = table["value_tier"] == "high"

@@ -150,22 +150,11 @@ class WorkshopData:
         return self._once("clv", self._fit_clv)
 
     def _fit_clv(self) -> pd.DataFrame:
-        rfm = clv_mod.rfm_summary(self.data.transactions)
-        repeat = rfm.loc[rfm["frequency"] > 0]
-        if len(repeat) < 10:
-            raise ValueError(f"CLV needs repeat buyers to fit: only {len(repeat)} found")
-        bgnbd = clv_mod.BetaGeoModel().fit(rfm)
-        spend = clv_mod.GammaGammaModel().fit(repeat).expected_customer_spend(rfm).to_numpy()
-        f = self.features
+        f = self.features  # the same recipe as the case-study report (clv.clv_forecast)
         margin = f["profit"].sum() / f["monetary"].sum() if f["profit"].notna().any() else 1.0
-        value = clv_mod.customer_lifetime_value(
-            bgnbd, rfm.assign(monetary_value=spend), future_t=self.clv_months,
-            discount_rate=1.10 ** (1 / 12) - 1, margin=float(margin))
-        out = pd.DataFrame({"clv": value.to_numpy(),
-                            "p_alive": bgnbd.expected_probability_alive(rfm).to_numpy(),
-                            "expected_purchases_1y": bgnbd.expected_purchases(rfm, 365).to_numpy()},
-                           index=pd.Index(rfm["customer_id"].astype(str), name="customer_id"))
-        return out
+        table, *_ = clv_mod.clv_forecast(self.data.transactions, months=self.clv_months,
+                                         annual_discount=0.10, margin=float(margin))
+        return table
 
     def churn_risk(self) -> pd.Series:
         """Probability of no purchase in the ``churn_horizon_days`` after the end of the data."""
