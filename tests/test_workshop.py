@@ -197,8 +197,11 @@ def test_dashboard_tables_follow_the_controls(dash):
 
     dash.clusters.value = 6
     assert _rows(dash.tables["cluster"].value) == 6
+    result, link = dash.result, dash.download.value
     dash.top_n.value = 5
     assert _rows(dash.tables["churn"].value) == 5 and _rows(dash.tables["clv"].value) == 5
+    assert dash.result is result and dash.download.value is link  # lists only: no re-segmenting
+    assert "segmented" in dash.status.value
     by_value = dash.tables["churn"].value
     dash.churn_rank.value = "churn_probability"
     assert dash.tables["churn"].value == html_table(

@@ -183,8 +183,10 @@ class Dashboard:
         self.csv_button = W.Button(description="Build CSV link", layout=W.Layout(display="none"))
         self.csv_button.on_click(lambda _: self._build_csv_link())
         for w in (self.rfm_bins, self.r_range, self.f_range, self.m_range, self.clusters,
-                  self.top_n, self.churn_rank, *self.weights.values()):
+                  *self.weights.values()):
             w.observe(self._on_control, "value")
+        for w in (self.top_n, self.churn_rank):  # the lists only: no re-segmentation, no new CSV
+            w.observe(self._on_list_control, "value")
 
         self.tables = {name: _classed(W.HTML(""), f"crm-{name}-table")
                        for name in ("tier", "rfm", "cluster", "clv", "churn")}
@@ -290,6 +292,22 @@ class Dashboard:
         if not self._quiet and self.work is not None:
             self.refresh()
 
+    def _on_list_control(self, change):
+        if not self._quiet and self.result is not None:
+            done = self.status.value
+            with self._working("Listing"):
+                self._draw_lists(self.result)
+                self.status.value = done
+
+    def _draw_lists(self, r):
+        """The CLV and churn-risk tables of segmentation result ``r`` at the current length."""
+        n, t = int(self.top_n.value), self.tables
+        t["clv"].value = (_problem(r.problems["clv"]) if "clv" in r.problems else
+                          html_table(top_clv(r.assignment, n), "crm-clv"))
+        t["churn"].value = (_problem(r.problems["churn"]) if "churn" in r.problems else
+                            html_table(top_churn_risk(r.assignment, n, self.churn_rank.value),
+                                       "crm-churn"))
+
     def refresh(self):
         """Recompute the segmentation with the current controls and redraw every table."""
         with self._working("Segmenting"):
@@ -301,16 +319,11 @@ class Dashboard:
                 raise ValueError("give at least one weight family a weight above 0")
             self.result = r = segment_customers(self.work, self.thresholds(), weights,
                                                 int(self.clusters.value))
-            n = int(self.top_n.value)
             t = self.tables
             t["tier"].value = html_table(r.tiers, "crm-tiers")
             t["rfm"].value = html_table(r.rfm_segments, "crm-rfm")
             t["cluster"].value = html_table(r.clusters, "crm-clusters")
-            t["clv"].value = (_problem(r.problems["clv"]) if "clv" in r.problems else
-                              html_table(top_clv(r.assignment, n), "crm-clv"))
-            t["churn"].value = (_problem(r.problems["churn"]) if "churn" in r.problems else
-                                html_table(top_churn_risk(r.assignment, n, self.churn_rank.value),
-                                           "crm-churn"))
+            self._draw_lists(r)
             shares = ", ".join(f"{f} {w / sum(weights.values()):.0%}" for f, w in weights.items())
             self.strategy_note.value = (f"<p>Tiers by the weighted value score ({shares}); "
                                         "VIP = top 10%, important = next 30%.</p>")
