@@ -303,9 +303,13 @@ def _score_by(d, column, how) -> pd.Series:
     return (how(score)).groupby(s["touchpoint"].astype(str)).mean()
 
 
-def _nps_reference(d) -> pd.Series:
-    t = satisfaction_table(d.surveys, by="touchpoint")["nps"]
+def _by_touchpoint(d, column) -> pd.Series:
+    t = satisfaction_table(d.surveys, by="touchpoint")[column]
     return t.set_axis(t.index.astype(str))
+
+
+def _nps_reference(d) -> pd.Series:
+    return _by_touchpoint(d, "nps")
 
 
 register(Exercise(
@@ -330,8 +334,7 @@ register(Exercise(
 
 
 def _csat_reference(d) -> pd.Series:
-    t = satisfaction_table(d.surveys, by="touchpoint")["csat"]
-    return t.set_axis(t.index.astype(str))
+    return _by_touchpoint(d, "csat")
 
 
 register(Exercise(
@@ -361,11 +364,6 @@ register(Exercise(
      Mistake("percent", lambda d: 100 * funnel(d.web_events)["overall_conversion"].iloc[-1],
              PERCENT)),
 ))
-
-def _mean_nps_score(d) -> pd.Series:
-    s = d.surveys.dropna(subset=["nps"])
-    return s["nps"].astype(float).groupby(s["touchpoint"].astype(str)).mean()
-
 
 def _detractors(d, below=6, how="sum") -> pd.Series:
     s = d.surveys.dropna(subset=["nps"])
@@ -416,7 +414,7 @@ register(Exercise(
              "that touchpoint has the lowest NPS, but another one makes more detractors because "
              "more customers pass through it. Fix first where the most customers are hurt: "
              "count detractors (03.4)."),
-     Mistake("mean_score", lambda d: _mean_nps_score(d).idxmin(),
+     Mistake("mean_score", lambda d: _score_by(d, "nps", lambda x: x).idxmin(),
              "you compared mean scores. NPS counts people, not points: a touchpoint with a "
              "middling average can still send the most customers away as detractors (0-6)."),
      Mistake("from_7", lambda d: _detractors(d, below=7).idxmax(),
