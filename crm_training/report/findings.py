@@ -101,7 +101,7 @@ def _concentration(data, measure):
     }
 
 
-def _segments(data, values, years):
+def _segments(feats, values, years):
     tiers = seg.value_tiers(values)
     strategies = seg.tier_strategies("value_tier")
     grouped = values.groupby(tiers["value_tier"], observed=True)
@@ -112,7 +112,7 @@ def _segments(data, values, years):
         "value_per_customer_year": grouped.mean() / years,
     }).reindex(["high", "medium", "potential"])
     table = table.join(strategies[["label_zh", "strategy", "strategy_zh"]])
-    scores = seg.rfm_scores(data)
+    scores = seg.rfm_scores(feats)
     rfm = seg.rfm_segment_summary(scores)
     lapsing = ["At risk", "Cannot lose them", "About to sleep", "Need attention"]
     lapsing_ids = scores.index[scores["segment"].isin(lapsing)]
@@ -132,8 +132,7 @@ def _segments(data, values, years):
     }
 
 
-def _clv(data, horizon, measure, tiers, a):
-    feats = seg.customer_features(data)
+def _clv(data, feats, horizon, measure, tiers, a):
     margin = 1.0
     if measure == "profit" and feats["monetary"].sum() > 0:
         margin = float(np.clip(feats["profit"].sum() / feats["monetary"].sum(), 0.0, 1.0))
@@ -372,8 +371,9 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
                 currency=meta.get("currency") or "", transactions=len(tx))
     f = Findings(meta=meta, assumptions=a)
     f.concentration = _concentration(data, measure)
-    f.segments = _segments(data, f.concentration["values"], years)
-    f.clv = _clv(data, horizon_months, measure, f.segments["tiers"], a)
+    feats = seg.customer_features(data)  # once: RFM scores and the CLV margin share it
+    f.segments = _segments(feats, f.concentration["values"], years)
+    f.clv = _clv(data, feats, horizon_months, measure, f.segments["tiers"], a)
     sales = tx.loc[tx["amount"] > 0, "amount"]
     aov = float(sales.mean()) if len(sales) else 0.0
     last = tx[ts > ts.max() - pd.Timedelta(days=365)]
