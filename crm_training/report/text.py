@@ -10,6 +10,9 @@ the package. Chinese terms follow the course syllabus and :data:`crm_training.sc
 """
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -410,7 +413,24 @@ def t(key: str, language: str = "en", **figures) -> str:
     _check(language)
     if key not in TEXT:
         raise KeyError(f"no report text {key!r}")
-    return TEXT[key][language].format(**figures)
+    return TEXT[key][language].format(**{k: md_escape(v) if isinstance(v, str) else v
+                                         for k, v in figures.items()})
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_escape(value: str) -> str:
+    """A figure safe inside Markdown sentences: HTML escaped (a company called
+    ``<script>`` stays text) and Markdown's link and emphasis marks backslash-escaped (so
+    ``[x](javascript:...)`` is no link). Every text figure of :func:`t` goes through it.
+
+    Examples
+    --------
+    >>> print(md_escape('<svg onload=x> [a](javascript:b) *c*'))
+    &lt;svg onload=x&gt; \\[a\\](javascript:b) \\*c\\*
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=True))
 
 
 def heading(key: str, language: str, level: int = 2) -> str:
@@ -634,7 +654,14 @@ def styled(df: pd.DataFrame, language: str, columns=None, money=(), currency: st
             formats[dst] = lambda v, d=digits: fmt_num(v, d)
     text_columns = [dst for src, dst in zip(df.columns, shown.columns)
                     if not pd.api.types.is_numeric_dtype(df[src])]
-    return _left(shown.style.format(formats, na_rep="–"), text_columns)
+    return _left(_escaped(shown.style).format(formats, na_rep="–"), text_columns)
+
+
+def _escaped(styler):
+    """Every cell and header of a table HTML-escaped (client ids and labels are text the
+    client wrote); number formats set afterwards apply on top."""
+    return (styler.format(escape="html", na_rep="–").format_index(escape="html", axis=0)
+            .format_index(escape="html", axis=1))
 
 
 def _left(styler, columns):
@@ -712,7 +739,8 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
         tab = f.concentration["table"]
         shown = translate_frame(tab, language)
         shares = [header(i, language) for i in tab.index if i != "gini"]
-        return (shown.style.format(lambda v: fmt_pct(v, 1), subset=pd.IndexSlice[shares, :])
+        return (_escaped(shown.style).format(lambda v: fmt_pct(v, 1),
+                                             subset=pd.IndexSlice[shares, :])
                 .format(lambda v: fmt_num(v, 2), subset=pd.IndexSlice[[header("gini", language)], :]))
     if name == "tiers":
         tab = f.segments["tier_table"]
@@ -744,12 +772,12 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
         tab.columns = [header(c, language) if c != "title" else header("action", language)
                        for c in tab.columns]
         tab.index.name = header("priority", language)
-        return _left(tab.style, tab.columns)
+        return _left(_escaped(tab.style), tab.columns)
     if name == "roadmap":
         from .recommendations import roadmap_table
         tab = roadmap_table(recs, language)   # a quarter can hold two phases: no index
         tab.columns = [header(c, language) for c in tab.columns]
-        return _left(tab.style.hide(axis="index"), tab.columns)
+        return _left(_escaped(tab.style).hide(axis="index"), tab.columns)
     raise ValueError(f"unknown report table {name!r}")
 
 
