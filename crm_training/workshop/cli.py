@@ -1,18 +1,26 @@
-"""``crm-training workshop [--data DIR] [--port N] [--no-browser]``: the dashboard as a Voila app.
+"""``crm-training workshop [--data DIR] [--root DIR] [--port N] [--no-browser]``: the dashboard as a
+Voila app.
 
-Voila runs in a child process (``python -m voila``) on 127.0.0.1 only. It serves a copy of the
+Voila runs in a child process (:mod:`.server`: Voila with a token, a Host check and at most a
+few kernels) on 127.0.0.1 only. It serves a copy of the
 notebook shipped inside the package, ``crm_training/workshop/workshop_notebook.json`` (byte for
 byte ``notebooks/workshop.ipynb``; a test keeps them equal), written to a temporary folder as
 ``workshop.ipynb`` and removed at the end. So the command works from an installed wheel as well
 as from a checkout, the package data rule ``**/*.json`` already ships it, and nbval, which runs
 every ``.ipynb`` it finds, does not run the package's copy a second time. ``--data`` reaches the
-notebook as the environment variable ``CRM_WORKSHOP_DATA`` (an absolute path). Ctrl-C, or
-SIGTERM, stops Voila and its kernel before the command returns.
+notebook as the environment variable ``CRM_WORKSHOP_DATA`` (an absolute path), and the folder
+the dashboard may open client folders under as ``CRM_WORKSHOP_ROOT`` (``--root``; by default
+the ``--data`` folder itself, so another client's folder beside it stays out of reach; without
+``--data`` and ``--root``, no client folder opens). Each start draws a new random token
+(``secrets.token_urlsafe``), hands it to the server in its environment (never on a command line
+that ``ps`` shows), prints the address with ``?token=...`` and opens the browser there. Ctrl-C,
+or SIGTERM, stops Voila and its kernels before the command returns.
 """
 from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -22,7 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from .paths import ROOT_ENV, within
+
 DATA_ENV = "CRM_WORKSHOP_DATA"
+TOKEN_ENV = "CRM_WORKSHOP_TOKEN"  # read (and removed from the environment) by server.py
+SERVER = Path(__file__).with_name("server.py")
 DEFAULT_PORT = 8866  # Voila's own default
 NOTEBOOK = Path(__file__).with_name("workshop_notebook.json")  # notebooks/workshop.ipynb
 START_TIMEOUT = 90.0  # seconds for Voila to listen (quick, but CI machines can be slow)
@@ -36,6 +48,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--data", default=None, metavar="DIR",
                         help="a client's folder (or file) of exports to open, validated on load "
                              "(default: a built-in synthetic scenario)")
+    parser.add_argument("--root", default=None, metavar="DIR",
+                        help="the dashboard's Folder box may open client folders under DIR "
+                             "only (default: the --data folder itself; without --data and "
+                             "--root, no client folder)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--no-browser", action="store_true",
@@ -64,14 +80,20 @@ def _port_in_use(port: int) -> bool:
 
 
 def voila_command(port: int, notebook: Path) -> list[str]:
-    """The Voila command line: localhost only, no browser (this command opens it when ready)."""
-    return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
+    """The server's command line: localhost only, no browser (this command opens it when
+    ready). No secret in it: the token goes in the environment (``TOKEN_ENV``)."""
+    return [sys.executable, str(SERVER), str(notebook), f"--port={port}", "--no-browser",
             "--Voila.ip=127.0.0.1", "--Voila.log_level=WARN"]
 
 
 def check_arguments(args) -> tuple[int, dict] | str:
     """Validate the arguments: ``(port, environment)`` or a one-line error message."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
+    root = getattr(args, "root", None)
+    if root is not None:
+        if not Path(root).expanduser().is_dir():
+            return f"--root: no such folder: {root}"
+        root = os.path.realpath(Path(root).expanduser())
     if args.data is not None:
         data = Path(args.data).expanduser()
         if not data.exists():
@@ -82,7 +104,13 @@ def check_arguments(args) -> tuple[int, dict] | str:
             if not list_client_files(data):
                 return (f"--data: {args.data} holds no client files "
                         f"({', '.join(SUPPORTED)})")
-        env[DATA_ENV] = str(data.resolve())
+        real = os.path.realpath(data)
+        if root is None:
+            root = real  # the one client's folder (or file), nothing beside it
+        elif not within(real, root):
+            return f"--data {args.data} is outside --root {args.root}: give a folder under it"
+        env[DATA_ENV] = real
+    env[ROOT_ENV] = root or ""  # "" = no client folder: the Folder box refuses every path
     port = args.port
     if not 0 <= port <= 65535:
         return f"--port must be between 1 and 65535 (or 0 for any free port), not {port}"
@@ -93,6 +121,33 @@ def check_arguments(args) -> tuple[int, dict] | str:
     if not NOTEBOOK.is_file():
         return f"the workshop notebook is missing from the package: {NOTEBOOK}"
     return port, env
+
+
+def browser_file(url: str) -> Path:
+    """A private (0600) HTML file that sends the browser on to ``url``, as Jupyter does: the
+    browser's command line, which ``ps`` shows every user, then names this file, not the token.
+    It lives in Jupyter's runtime folder (in the home folder: a snap-packaged browser can read
+    it there, not in /tmp) and is removed when the command ends.
+
+    >>> p = browser_file("http://127.0.0.1:1/?token=abc")
+    >>> "token=abc" in p.read_text() and oct(p.stat().st_mode & 0o777), "token" in p.as_uri()
+    ('0o600', False)
+    >>> p.unlink()
+    """
+    import html
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = runtime / f"crm-workshop-{os.getpid()}-open.html"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>CRM workshop</title>'
+                f'<meta http-equiv="refresh" content="0;url={html.escape(url)}"></head><body>'
+                f'<a href="{html.escape(url)}">Open the workshop dashboard</a></body></html>')
+    os.chmod(path, 0o600)  # also when the file was there already
+    return path
 
 
 def _wait_for_port(proc: subprocess.Popen, port: int, timeout: float) -> bool:
@@ -134,7 +189,9 @@ def run(args) -> int:
     if importlib.util.find_spec("voila") is None:
         print("crm-training workshop: Voila is not installed (pip install voila)", file=sys.stderr)
         return 1
-    url = f"http://127.0.0.1:{port}/"
+    token = secrets.token_urlsafe(32)
+    env = {**env, TOKEN_ENV: token}  # the server's environment only, not this process's
+    url = f"http://127.0.0.1:{port}/?token={token}"
 
     def on_signal(signum, frame):
         raise _Stop
@@ -143,7 +200,7 @@ def run(args) -> int:
     # that starts a command in the background makes it ignore SIGINT
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     folder = tempfile.TemporaryDirectory(prefix="crm-workshop-")
-    proc = None
+    proc = opener = None
     try:
         notebook = Path(folder.name) / "workshop.ipynb"
         shutil.copyfile(NOTEBOOK, notebook)
@@ -158,11 +215,18 @@ def run(args) -> int:
                   f"{START_TIMEOUT:.0f} s", file=sys.stderr)
             return 1
         source = env.get(DATA_ENV, "built-in synthetic scenario")
-        print(f"Workshop dashboard: {url}  (data: {source}; Ctrl-C to stop)", flush=True)
+        folders = env[ROOT_ENV] or "none (--root DIR to allow)"
+        print(f"Workshop dashboard: {url}  (data: {source}; client folders under: {folders}; "
+              "Ctrl-C to stop)", flush=True)
         if not args.no_browser:
             import webbrowser
 
-            webbrowser.open(url)
+            try:
+                opener = browser_file(url)
+            except OSError:  # no private folder to write to: the address itself
+                webbrowser.open(url)
+            else:
+                webbrowser.open(opener.as_uri())
         code = proc.wait()
         print(f"crm-training workshop: Voila exited (code {code})", file=sys.stderr)
         return 1 if code else 0
@@ -175,5 +239,7 @@ def run(args) -> int:
         if proc is not None:
             _stop(proc)
         folder.cleanup()
+        if opener is not None:
+            opener.unlink(missing_ok=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -23,6 +23,7 @@ from ..datagen import INDUSTRIES, generate
 from .analysis import (DEFAULT_FAMILY_WEIGHTS, FAMILIES, WorkshopData, csv_download_html,
                        default_rfm_ranges, rfm_thresholds, segment_customers, top_churn_risk,
                        top_clv)
+from .paths import resolve_client_path, root_from_env
 
 _STYLE = """<style>
 .crm-dashboard table.crm-table {border-collapse: collapse; font-size: 12px; margin: 4px 0;}
@@ -88,6 +89,9 @@ class Dashboard:
     csv_link_limit : above this many customers the CSV link is built on request (a button)
         rather than after every change, so a large client base does not send megabytes to the
         browser on each slider move.
+    root : the folder the *Folder* box may open client folders under (symlinks resolved; see
+        :mod:`crm_training.workshop.paths`); ``None`` = the ``CRM_WORKSHOP_ROOT`` environment
+        variable that ``crm-training workshop`` sets, and without it any folder (JupyterLab).
 
     Attributes
     ----------
@@ -114,8 +118,9 @@ class Dashboard:
 
     def __init__(self, data=None, data_dir=None, industry: str = "retail",
                  n_customers: int = 2000, seed: int = 1, locale: str = "en_US",
-                 csv_link_limit: int = 100_000):
+                 csv_link_limit: int = 100_000, root=None):
         self.locale = locale
+        self.root = root_from_env() if root is None else str(root)
         self.csv_link_limit = int(csv_link_limit)
         self.work = None
         self.result = None
@@ -243,10 +248,14 @@ class Dashboard:
 
         path = self.client_path.value.strip()
         with self._working(f"Loading {path}"):
-            if not path or not Path(path).expanduser().exists():
-                raise FileNotFoundError(f"no such folder: {path or '(empty)'}")
+            if not path:
+                raise FileNotFoundError("no such folder: (empty)")
+            # the root check first, so that nothing outside the root is even probed
+            real = resolve_client_path(path, self.root)
+            if not real.exists():
+                raise FileNotFoundError(f"no such folder: {path}")
             try:
-                res = load_client(Path(path).expanduser(), progress=False)
+                res = load_client(real, progress=False)
             except ClientDataError as e:
                 self.validation.value = f'<p class="crm-error">{html.escape(str(e))}</p>'
                 raise
