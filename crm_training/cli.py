@@ -17,32 +17,40 @@ class _Parser(argparse.ArgumentParser):
 
 def _cmd_generate(args) -> int:
     from .datagen import generate
-    from .fileio import OutputExistsError, check_output_dir
+    from .fileio import OutputError, check_output_dir
 
     try:
         check_output_dir(args.out, force=args.force)
-    except OutputExistsError as e:
+    except OutputError as e:
         print(f"crm-training generate: {e}", file=sys.stderr)
         return 2
     try:
         data = generate(args.industry, args.customers, seed=args.seed, locale=args.locale,
                         start=args.start, end=args.end, progress=not args.quiet)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, OverflowError) as e:
         print(f"crm-training generate: {e}", file=sys.stderr)
         return 2
-    path = data.save(args.out, format=args.format, overwrite=args.force)
+    except MemoryError:
+        print(f"crm-training generate: not enough memory for {args.customers:,} customers",
+              file=sys.stderr)
+        return 2
+    try:
+        path = data.save(args.out, format=args.format, overwrite=args.force)
+    except OutputError as e:
+        print(f"crm-training generate: {e} (nothing was written)", file=sys.stderr)
+        return 2
     print(data.summary())
     print(f"\nSaved to {path} ({args.format})")
     return 0
 
 
 def _cmd_samples(args) -> int:
-    from .fileio import OutputExistsError
+    from .fileio import OutputError
     from .samples import write_samples
 
     try:
         path = write_samples(args.out, force=args.force)
-    except OutputExistsError as e:
+    except OutputError as e:
         print(f"crm-training samples: {e}", file=sys.stderr)
         return 2
     print(f"Sample datasets and data dictionary written to {path}")
@@ -57,7 +65,7 @@ def _cmd_validate(args) -> int:
 
 def _cmd_exercises(args) -> int:
     from .exercises import build_exercises, build_personal_exercises
-    from .fileio import OutputExistsError
+    from .fileio import OutputError, check_output_dir
 
     command = "build-exercises" if args.command == "build-exercises" else "exercises"
     if command == "exercises" and not args.build:
@@ -65,14 +73,22 @@ def _cmd_exercises(args) -> int:
               file=sys.stderr)
         return 2
     try:
+        # the solutions and the list of names are inputs: never written over
+        check_output_dir(args.dst, force=args.force,
+                         inputs=[args.src] + [args.seed_per_trainee] * bool(args.seed_per_trainee))
         if args.seed_per_trainee:
-            with open(args.seed_per_trainee, encoding="utf-8") as f:
-                names = f.read().splitlines()
+            names = _read_names(args.seed_per_trainee)
             folders = build_personal_exercises(names, args.src, args.dst, force=args.force)
         else:
             written = build_exercises(args.src, args.dst, force=args.force)
-    except (OSError, OutputExistsError, ValueError) as e:
-        print(f"crm-training {command}: {e}", file=sys.stderr)
+    except UnicodeDecodeError:
+        print(f"crm-training {command}: {args.seed_per_trainee} is not a UTF-8 text file of "
+              "names", file=sys.stderr)
+        return 2
+    except (OutputError, OSError, ValueError) as e:
+        message = str(e) if isinstance(e, OutputError) or not getattr(e, "strerror", None) \
+            else f"{e.filename or ''}: {e.strerror}".lstrip(": ")
+        print(f"crm-training {command}: {message}", file=sys.stderr)
         return 2
     if args.seed_per_trainee:
         print(f"exercise notebooks for {len(folders)} trainees written to {args.dst}/<name>/ "
@@ -81,6 +97,26 @@ def _cmd_exercises(args) -> int:
         print(f"{len(written)} exercise notebooks written to {args.dst} (solutions stripped, "
               "outputs cleared)")
     return 0
+
+
+MAX_NAMES_BYTES = 1 << 20  # a list of trainees, not a data file
+
+
+def _read_names(path) -> list[str]:
+    """The trainee names of a text file (one a line); a clear error for anything else."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path} is not a file of trainee names (one name a line)")
+    if st.st_size > MAX_NAMES_BYTES:
+        raise ValueError(f"{path} is {st.st_size:,} bytes: too big for a list of trainee names")
+    with open(path, encoding="utf-8") as f:
+        return f.read().splitlines()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,13 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--end", default=None, help="last day of the data (YYYY-MM-DD)")
     g.add_argument("--out", required=True, help="new or empty folder to write")
     g.add_argument("--format", choices=("parquet", "csv"), default="parquet")
-    g.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    g.add_argument("--force", action="store_true", help="replace an --out folder that "
+                   "crm-training wrote before (never any other)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_generate)
 
     s = sub.add_parser("samples", help="rebuild the sample datasets and the data dictionary")
     s.add_argument("--out", default="datasets", help="folder to write (default datasets)")
-    s.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    s.add_argument("--force", action="store_true", help="replace an --out folder that "
+                   "crm-training wrote before (never any other)")
     s.set_defaults(func=_cmd_samples)
 
     v = sub.add_parser("validate", help="check a client's export (file or folder), report every "
@@ -112,14 +150,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--mapping", default=None, help="YAML file: client column -> model column")
     v.add_argument("--out", default=None, help="new folder for the cleaned data and the report")
     v.add_argument("--anonymise", action="store_true", help="replace personal data in --out "
-                   "and redact the report's examples")
+                   "by pseudonyms and keep it out of everything printed or written")
+    salt = v.add_mutually_exclusive_group()
+    salt.add_argument("--salt-file", default=None, metavar="FILE",
+                      help="with --anonymise: file holding the secret salt (16+ characters) of "
+                      "the pseudonyms, so that several exports of one client get the same "
+                      "pseudonyms; or set CRM_SALT (default: a random salt)")
+    salt.add_argument("--salt", default=None, metavar="S",
+                      help="the salt itself (visible to other users in `ps`: prefer "
+                      "--salt-file or CRM_SALT)")
     v.add_argument("--table", default=None, help="table of a single file (default: guessed)")
     v.add_argument("--dayfirst", choices=("yes", "no"), default=None,
                    help="05/01/2024 is 5 January (yes) or May 1 (no); default: from the data")
     v.add_argument("--decimal", choices=(",", "."), default=None, metavar="MARK",
                    help="decimal mark of amounts: ',' or '.' (default: from the data)")
     v.add_argument("--format", choices=("parquet", "csv"), default="parquet")
-    v.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    v.add_argument("--force", action="store_true", help="replace an --out folder that "
+                   "crm-training wrote before (never any other)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_validate)
 
@@ -135,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         e.add_argument("--seed-per-trainee", default=None, metavar="NAMES_TXT",
                        help="file with one trainee name a line: write --dst/<name>/ for each, "
                        "its parameters cell seeded from the name (stable)")
-        e.add_argument("--force", action="store_true", help="replace --dst even if it holds "
-                       "other files than notebooks")
+        e.add_argument("--force", action="store_true", help="replace a --dst that this "
+                       "command wrote before (never a folder with other or edited files)")
         e.set_defaults(func=_cmd_exercises)
 
     # their arguments and work live beside their code (light imports until they run)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .exports import restore_formulas, write_csv
 from .fileio import atomic_output_dir
 from .schema import TABLES, TRUTH_TABLES, conform
 
@@ -65,12 +66,15 @@ class CRMData:
 
         Parameters
         ----------
-        path : target folder; must be absent or empty unless ``overwrite``.
-        format : ``"parquet"`` (typed, compact) or ``"csv"`` (UTF-8, readable anywhere).
+        path : target folder; must be absent or empty; ``overwrite`` replaces a folder that
+            the kit wrote before (never any other: see :mod:`crm_training.fileio`).
+        format : ``"parquet"`` (typed, compact) or ``"csv"`` (UTF-8, readable anywhere; text
+            cells that a spreadsheet would run as formulas start with an apostrophe, which
+            :func:`load` removes again).
         """
         if format not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
-        with atomic_output_dir(path, force=overwrite) as tmp:
+        with atomic_output_dir(path, force=overwrite, kind="dataset") as tmp:
             for name, df in self.tables.items():
                 _write(df, tmp / f"{name}.{format}", format)
             if self.truth:
@@ -82,6 +86,8 @@ class CRMData:
                         (tmp / "truth" / f"{name}.json").write_text(
                             json.dumps(df, indent=2, sort_keys=True, default=str), encoding="utf-8")
             meta = dict(self.meta, format=format)
+            if format == "csv":  # load() takes the apostrophes of exports.neutralise_formulas off
+                meta["csv_formulas"] = "neutralised"
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str),
                                            encoding="utf-8")
         return Path(path)
@@ -145,13 +151,14 @@ def _write(df: pd.DataFrame, path: Path, format: str) -> None:
     if format == "parquet":
         df.to_parquet(path, index=False)
     else:
-        df.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")
+        write_csv(df, path, index=False, date_format="%Y-%m-%d %H:%M:%S")
 
 
-def _read(path: Path, format: str) -> pd.DataFrame:
+def _read(path: Path, format: str, restore: bool = False) -> pd.DataFrame:
     if format == "parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path, keep_default_na=True, na_values=[""], low_memory=False)
+    df = pd.read_csv(path, keep_default_na=True, na_values=[""], low_memory=False)
+    return restore_formulas(df) if restore else df
 
 
 def load(path: str | os.PathLike) -> CRMData:
@@ -172,11 +179,12 @@ def load(path: str | os.PathLike) -> CRMData:
     meta_file = path / "meta.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
     format = meta.get("format") or ("parquet" if (path / "customers.parquet").exists() else "csv")
+    restore = meta.pop("csv_formulas", None) == "neutralised"
     tables = {}
     for name in TABLES:
         f = path / f"{name}.{format}"
         if f.exists():
-            tables[name] = _read(f, format)
+            tables[name] = _read(f, format, restore)
         elif name in ("customers", "transactions"):
             raise FileNotFoundError(f"{path} has no {name}.{format}")
     truth = {}
@@ -186,7 +194,7 @@ def load(path: str | os.PathLike) -> CRMData:
             if f.suffix == ".json":
                 truth[f.stem] = json.loads(f.read_text(encoding="utf-8"))
             elif f.suffix == f".{format}":
-                df = _read(f, format)
+                df = _read(f, format, restore)
                 if f.stem in TRUTH_TABLES:
                     df = conform(df, TRUTH_TABLES[f.stem])
                 truth[f.stem] = df

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from .datagen import generate
+from .exports import write_csv
 from .fileio import atomic_output_dir
 from .schema import data_dictionary
 
@@ -21,11 +22,11 @@ SAMPLES = {
 
 def write_samples(root: str | os.PathLike, force: bool = False) -> Path:
     """Write every sample dataset (CSV) and the data dictionary (CSV and Markdown) under ``root``."""
-    with atomic_output_dir(root, force=force) as tmp:
+    with atomic_output_dir(root, force=force, kind="samples") as tmp:
         for name, kwargs in SAMPLES.items():
             generate(**kwargs).save(tmp / name, format="csv")
         dd = data_dictionary(truth=True)
-        dd.to_csv(tmp / "data_dictionary.csv", index=False, lineterminator="\n")
+        write_csv(dd, tmp / "data_dictionary.csv", index=False)
         (tmp / "data_dictionary.md").write_text(dictionary_markdown(dd), encoding="utf-8")
         (tmp / "README.md").write_text(_readme(), encoding="utf-8")
     return Path(root)

@@ -38,8 +38,14 @@ def test_generate_refuses_a_non_empty_folder_unless_forced(tmp_path, capsys):
     assert run("generate", "--customers", "50", "--out", str(out), "--quiet") == 2
     assert "not empty" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "mine"
-    assert run("generate", "--customers", "50", "--out", str(out), "--force", "--quiet") == 0
-    assert not (out / "notes.txt").exists() and (out / "customers.parquet").exists()
+    # --force replaces only a folder that the kit wrote: never one with the user's files
+    assert run("generate", "--customers", "50", "--out", str(out), "--force", "--quiet") == 2
+    assert "notes.txt (not written by crm-training" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
+    assert run("generate", "--customers", "50", "--out", str(out), "--quiet") == 0  # empty: ok
+    assert run("generate", "--customers", "60", "--out", str(out), "--force", "--quiet") == 0
+    assert len(crm_training.load(out).customers) == 60
 
 
 def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from crm_training.cli import main
-from crm_training.clients import ClientDataError, load_client
+from crm_training.clients import load_client
+from crm_training.fileio import OutputError
 
 
 def _fingerprints(folder):
@@ -50,10 +51,12 @@ def test_sources_unchanged_by_load_save_and_cli(client, tmp_path):
 def test_output_never_replaces_the_source_folder(client, tmp_path):
     before = _fingerprints(client)
     res = load_client(client, progress=False)
-    with pytest.raises(ClientDataError, match="would contain the client file"):
+    with pytest.raises(OutputError, match="is the input"):
         res.save(client, force=True)
-    with pytest.raises(ClientDataError, match="would contain the client file"):
+    with pytest.raises(OutputError, match="contains the input"):
         res.save(tmp_path, force=True)  # a parent of the client folder
+    with pytest.raises(OutputError, match="is inside the input"):
+        res.save(client / "cleaned", force=True)  # inside the client folder
     assert main(["validate", str(client), "--out", str(client), "--force", "--quiet"]) == 2
     assert _fingerprints(client) == before
 
@@ -63,7 +66,8 @@ def test_outputs_are_atomic_and_not_overwritten(client, tmp_path):
     res = load_client(client / "orders.csv", progress=False)
     res.save(out)
     assert {p.name for p in out.iterdir()} == {"data", "report.md", "report.html",
-                                               "cleaning.csv", "validation.csv"}
+                                               "cleaning.csv", "validation.csv",
+                                               ".crm-training.json"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no partial left
     with pytest.raises(FileExistsError):
         res.save(out)
@@ -79,7 +83,8 @@ def test_outputs_are_atomic_and_not_overwritten(client, tmp_path):
                                "UTF-8 or GBK"),
     (["{src}/missing.csv"], 2, "does not exist"),
     (["{src}/orders.csv", "--mapping", "{src}/none.yml"], 2, "mapping file"),
-    (["{src}/orders.csv", "--out", "{src}"], 2, "not empty"),
+    (["{src}/orders.csv", "--out", "{src}"], 2, "contains the input"),
+    (["{src}", "--out", "{src}/cleaned", "--force"], 2, "is inside the input"),
     (["{src}/orders.csv", "--table", "nonsense"], 2, "--table must be one of"),
 ])
 def test_cli_exit_codes_and_one_line_reasons(client, capsys, argv, code, stderr):

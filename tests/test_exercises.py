@@ -526,7 +526,11 @@ def test_solution_regions_assign_the_answer_first():
 def test_exercises_folder_is_not_stale(tmp_path):
     build_exercises(ROOT / "solutions", tmp_path / "exercises")
     assert _sources(ROOT / "exercises") == _sources(tmp_path / "exercises"), (
-        "exercises/ is stale: run `crm-training exercises --build`")
+        "exercises/ is stale: run `crm-training build-exercises --force`")
+    # byte for byte, manifest included: `build-exercises --force` may replace the folder
+    for path in sorted((tmp_path / "exercises").iterdir()):
+        assert path.read_bytes() == (ROOT / "exercises" / path.name).read_bytes(), (
+            f"exercises/{path.name} differs: run `crm-training build-exercises --force`")
     assert sorted(_sources(ROOT / "exercises")) == [f"0{n}_exercises.ipynb" for n in range(1, 7)]
 
 
@@ -613,10 +617,22 @@ def test_cli_builds_and_refuses_bad_folders(tmp_path, capsys):
     dst = tmp_path / "exercises"
     assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst)]) == 0
     assert "1 exercise notebooks written" in capsys.readouterr().out
-    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst)]) == 0  # rebuild
-    (dst / "notes.txt").write_text("mine")
+    # a rebuild replaces the folder only with --force, and only while nobody changed it
     assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst)]) == 2
-    assert (dst / "notes.txt").exists()
+    assert "not empty" in capsys.readouterr().err
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst), "--force"]) == 0
+    (dst / "notes.txt").write_text("mine")
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst), "--force"]) == 2
+    assert "notes.txt (added after" in capsys.readouterr().err
+    (dst / "notes.txt").unlink()
+    edited = dst / "01_exercises.ipynb"
+    work = edited.read_bytes().replace(b"your answer here", b"my answer 42")
+    edited.write_bytes(work)  # a trainee's work in the generated folder
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(dst), "--force"]) == 2
+    assert "01_exercises.ipynb (changed after" in capsys.readouterr().err
+    assert edited.read_bytes() == work
+    assert main(["exercises", "--build", "--src", str(src), "--dst", str(src), "--force"]) == 2
+    assert "is the input" in capsys.readouterr().err
     assert main(["exercises", "--build", "--src", str(tmp_path / "none"), "--dst",
                  str(dst)]) == 2
     assert main(["exercises"]) == 2
@@ -630,7 +646,7 @@ def test_build_exercises_command_and_seed_per_trainee(tmp_path, capsys):
     assert main(["build-exercises", "--seed-per-trainee", str(names), "--src", sol,
                  "--dst", str(dst)]) == 0
     assert "2 trainees" in capsys.readouterr().out
-    folders = sorted(p for p in dst.iterdir())
+    folders = sorted(p for p in dst.iterdir() if p.is_dir())
     assert [p.name for p in folders][0] == "anna-schmidt" and len(folders) == 2
     seeds, sources = [], []
     for folder in folders:

@@ -51,6 +51,10 @@ def templates(tmp_path_factory):
         "warnings.warn('a warning the client must not see')",
         "fig, ax = plt.subplots(figsize=(3, 2)); ax.bar(['a', 'b'], [2, 1])\n"
         "ax.set_title('Chart title'); plt.show()")
+    tiny = _template(  # the same, failing for a company called Gamma ...
+        d / "tiny_or_fail.ipynb", "if company.startswith('Gamma'):\n"
+        "    raise ValueError(f'no segment for {company}')",
+        *[c.source for c in nbformat.read(tiny, as_version=4).cells[1:]])
     failing = _template(d / "failing.ipynb", "x = 1",
                         "values = {}\nraise ValueError(f'no segment for {company}')")
     return {"tiny": tiny, "failing": failing}
@@ -174,7 +178,8 @@ def test_command_builds_html_without_code_and_keeps_the_notebook(tmp_path, templ
     assert code == 0, printed.err
     assert str(out / "report.html") in printed.out and str(out / "report.ipynb") in printed.out
     assert re.search(r"Report written in \d+\.\d s", printed.out)
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.ipynb"]
+    assert sorted(p.name for p in out.iterdir()) == [".crm-training.json", "report.html",
+                                                     "report.ipynb"]
     assert _no_partials(out.parent)
 
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -208,10 +213,9 @@ def test_failing_cell_is_named_and_nothing_is_written(tmp_path, templates):
 def test_batch_builds_the_good_reports_and_reports_the_others(tmp_path, templates, capsys):
     spec = tmp_path / "spec" / "batch.yml"
     spec.parent.mkdir()
-    spec.write_text(f"""
+    spec.write_text("""
 defaults:
   industry: bank
-  template: {templates['tiny']}
 reports:
   - company: Acme Bank
     out: out/acme
@@ -219,13 +223,13 @@ reports:
     industry: banking
     out: out/beta
   - company: Gamma Bank
-    template: {templates['failing']}
     out: out/gamma
   - company: 华夏银行
     language: zh
     colour: red
 """, encoding="utf-8")
-    code = main(["report", "--batch", str(spec), "--quiet"])
+    code = main(["report", "--batch", str(spec), "--template", str(templates["tiny"]),
+                 "--quiet"])
     printed = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in printed.err + printed.out
@@ -331,3 +335,29 @@ def test_real_report_in_chinese_with_pdf(tmp_path):
     assert len(re.findall(rb"/Type\s*/Page(?!s)", data)) >= 1
     fonts = set(re.findall(rb"/FontName\s*/[A-Z]{6}\+([A-Za-z0-9-]+)", data))
     assert any(b"CJK" in f or b"SourceHan" in f or b"WenQuanYi" in f for f in fonts), fonts
+
+
+HOSTILE_COMPANY = '<script>alert("x")</script> [y](javascript:alert(2)) <svg onload=alert(3)>'
+
+
+def test_real_report_escapes_what_the_client_wrote(tmp_path):
+    """A company name and client ids written as HTML or Markdown links stay text."""
+    _real_template()
+    data = crm_training.generate("retail", SMALL, seed=3)
+    top = data.transactions.groupby("customer_id")["amount"].sum().nlargest(20).index
+    hostile = {cid: f"<img src=x onerror=alert({i})>" for i, cid in enumerate(top)}
+    src = tmp_path / "client"
+    src.mkdir()
+    for name in ("customers", "transactions", "surveys", "tickets"):
+        df = getattr(data, name).assign(
+            customer_id=lambda d: d["customer_id"].replace(hostile))
+        df.to_csv(src / f"{name}.csv", index=False)
+    result = build_report({"company": HOSTILE_COMPANY, "data_dir": str(src)}, tmp_path / "r")
+    html = result.html.read_text(encoding="utf-8")
+    for active in (r"<img\b", r"<script>alert", r"<svg[^>]*\bonload", r'href="javascript:',
+                   r"<[a-z]+\b[^>]*\son[a-z]+\s*="):
+        assert not re.search(active, html), active
+    # ... and are shown as the text they are (the top customers' table lists the ids)
+    assert "&lt;img src=x onerror=alert(0)&gt;" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; [y](javascript:alert(2))" in html \
+        or "&lt;script&gt;alert(\"x\")&lt;/script&gt; [y](javascript:alert(2))" in html

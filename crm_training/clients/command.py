@@ -1,7 +1,12 @@
-"""``crm-training validate PATH [--mapping map.yml] [--out cleaned/] [--anonymise]``.
+"""``crm-training validate PATH [--mapping map.yml] [--out cleaned/] [--anonymise
+[--salt-file FILE]]``.
 
 Prints the report of a client export in the terminal and, with ``--out``, writes the cleaned
-data, the report (Markdown and HTML) and the cleaning log to a new folder. Exit codes: 0 when
+data, the report (Markdown and HTML) and the cleaning log to a new folder. With
+``--anonymise`` the written data hold pseudonyms and nothing printed or written shows personal
+data; the salt of the pseudonyms comes from ``--salt-file FILE``, ``$CRM_SALT`` or ``--salt S``
+(visible to other users in ``ps``: avoid), at least 16 characters, and is never written; without
+one a random salt is used and the pseudonyms match no other export. Exit codes: 0 when
 the data are usable, 1 when errors block (including files that cannot be read), 2 on unusable
 arguments (missing path, bad mapping file, occupied output folder). Bad data never ends in a
 Python traceback: a one-line reason instead.
@@ -23,8 +28,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..fileio import OutputExistsError, check_output_dir
+from ..fileio import OutputError, check_output_dir
 from ..schema import TABLES
+from .anonymise import resolve_salt
 from .loader import load_client
 from .mapping import load_mapping
 from .report import ClientDataError
@@ -48,16 +54,21 @@ def run_validate(args) -> int:
         return _fail(str(e), 2)
     if args.table is not None and args.table not in TABLES:
         return _fail(f"--table must be one of {', '.join(TABLES)}, not {args.table!r}", 2)
-    if args.out is not None:
+    salt_arg, salt_file = getattr(args, "salt", None), getattr(args, "salt_file", None)
+    salt, salt_from = None, "random"
+    if getattr(args, "anonymise", False):
         try:
-            check_output_dir(args.out, force=args.force)
-        except OutputExistsError as e:
+            salt, salt_from = resolve_salt(salt_arg, salt_file)
+        except ClientDataError as e:
             return _fail(str(e), 2)
-        out = Path(args.out).resolve()
-        src = path.resolve()
-        if out == src or out in src.parents:
-            return _fail(f"--out {args.out} would contain the client's files; choose a new "
-                         "folder", 2)
+    elif salt_arg is not None or salt_file is not None:
+        return _fail("--salt and --salt-file only apply with --anonymise", 2)
+    inputs = [path] + [f for f in (args.mapping, salt_file) if f]  # never written over
+    if args.out is not None:
+        try:  # never where the client's files are, never a folder the kit did not write
+            check_output_dir(args.out, force=args.force, inputs=inputs)
+        except OutputError as e:
+            return _fail(str(e), 2)
     dayfirst = None if args.dayfirst is None else args.dayfirst == "yes"
     try:
         res = load_client(path, args.mapping, table=args.table, dayfirst=dayfirst,
@@ -65,18 +76,26 @@ def run_validate(args) -> int:
     except ClientDataError as e:
         return _fail(str(e), 1)
     except Exception as e:  # a bug must not look like a crash on the client's data
+        detail = str(e).splitlines()[0] if str(e) and not args.anonymise else ""
+        # (anonymised: the error's text may quote a value of the client's data)
         return _fail(f"could not check {path.name}: unexpected {type(e).__name__}: "
-                     f"{str(e).splitlines()[0] if str(e) else ''} (please report this)", 1)
+                     f"{detail} (please report this)", 1)
     print(res.to_text(redact=args.anonymise))
     if len(res.sources) == 1 and res.report.errors and res._data is None:
         # a single unusable file: also say why on stderr, in one line
-        print(f"{PROG}: {res.report.errors[0].message}", file=sys.stderr)
+        report = res.reports(redact=args.anonymise)[0]
+        print(f"{PROG}: {report.errors[0].message}", file=sys.stderr)
     if args.out is not None:
         try:
             written = res.save(args.out, format=args.format, anonymise=args.anonymise,
-                               force=args.force)
-        except (ClientDataError, OutputExistsError) as e:
+                               salt=salt, force=args.force, inputs=inputs)
+        except (ClientDataError, OutputError) as e:
             return _fail(str(e), 2)
         print(f"\nReport{' and cleaned data' if res._data is not None else ''} written to "
               f"{written}")
+        if args.anonymise and res._data is not None:
+            print(f"Pseudonyms keyed with the salt from {salt_from} (not written anywhere): the "
+                  "same salt gives the same pseudonyms in other exports" if salt is not None else
+                  "Pseudonyms keyed with a random salt: they match no other export (give "
+                  "--salt-file FILE or CRM_SALT to anonymise several exports consistently)")
     return 0 if res.ok else 1

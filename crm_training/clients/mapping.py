@@ -234,8 +234,16 @@ def load_mapping(mapping) -> dict:
         return out
     if isinstance(mapping, (str, os.PathLike)):
         path = Path(mapping)
-        if not path.is_file():
+        if "\x00" in str(path):
+            raise ClientDataError("the mapping file name holds a NUL character")
+        if not path.exists():
             raise ClientDataError(f"mapping file {path} does not exist")
+        if not path.is_file():
+            raise ClientDataError(f"mapping {path} is not a file (a YAML file of client column: "
+                                  "model column)")
+        if path.stat().st_size > (1 << 20):
+            raise ClientDataError(f"mapping file {path} is {path.stat().st_size:,} bytes: too "
+                                  "big for a column mapping")
         import yaml
 
         try:

@@ -79,6 +79,12 @@ class Population:
             "datetime64[ns]")
 
 
+MAX_CUSTOMERS = 10_000_000
+# every timestamp (birth years a century before, tickets days after) stays inside pandas'
+# datetime64[ns] range (1677-2262)
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
+
+
 def _validate(industry, n_customers, seed, locale, start, end, preset_start, preset_end):
     if industry not in PRESETS:
         raise ValueError(f"unknown industry {industry!r}; choose one of {', '.join(INDUSTRIES)}")
@@ -86,15 +92,27 @@ def _validate(industry, n_customers, seed, locale, start, end, preset_start, pre
         raise TypeError(f"n_customers must be a whole number, not {n_customers!r}")
     if n_customers < 1:
         raise ValueError(f"n_customers must be at least 1, not {n_customers}")
+    if n_customers > MAX_CUSTOMERS:
+        raise ValueError(f"n_customers must be at most {MAX_CUSTOMERS:,} (about 35 GB of "
+                         f"memory), not {n_customers:,}; generate larger populations in parts "
+                         "with different seeds")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative whole number, not {seed!r}")
     if locale not in people.LOCALES:
         raise ValueError(f"unknown locale {locale!r}; choose one of {', '.join(people.LOCALES)}")
     try:
-        t0 = pd.Timestamp(start if start is not None else preset_start).normalize()
-        t1 = pd.Timestamp(end if end is not None else preset_end).normalize()
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"start and end must be dates like 2024-01-31: {e}") from None
+        t0 = pd.Timestamp(start if start is not None else preset_start)
+        t1 = pd.Timestamp(end if end is not None else preset_end)
+    except (ValueError, TypeError, OverflowError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ValueError(f"start and end must be dates like 2024-01-31: {first}") from None
+    for name, value, given in (("start", t0, start), ("end", t1, end)):
+        if pd.isna(value):
+            raise ValueError(f"{name} must be a date like 2024-01-31, not {given!r}")
+        if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            raise ValueError(f"{name} must be between {DATE_RANGE[0]:%Y-%m-%d} and "
+                             f"{DATE_RANGE[1]:%Y-%m-%d}, not {value:%Y-%m-%d}")
+    t0, t1 = t0.normalize(), t1.normalize()
     if t1 <= t0:
         raise ValueError(f"end ({t1:%Y-%m-%d}) must be after start ({t0:%Y-%m-%d})")
     if (t1 - t0).days < 60:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported where used: nbformat's validator takes seconds to import, and
     import nbformat  # every exercise kernel imports this package for its checks
 
-from ..fileio import OutputExistsError, atomic_output_dir
+from ..fileio import atomic_output_dir, check_output_dir
 
 BEGIN = re.compile(r"^\s*#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
@@ -112,8 +112,10 @@ def build_exercises(src: str | os.PathLike = "solutions", dst: str | os.PathLike
                     force: bool = False) -> list[Path]:
     """Write the trainee copy of every notebook in ``src`` to ``dst``; return the files written.
 
-    ``dst`` is replaced as a whole (atomically). It may hold only notebooks (earlier generated
-    copies) unless ``force``: anything else in it would be lost.
+    ``dst`` is written as a whole (atomically) and must be new or empty; ``force`` replaces a
+    ``dst`` that this command wrote before, unchanged since (its manifest says so). A folder
+    with notebooks edited or added by hand, or any other file, is never replaced, and ``dst``
+    may not overlap ``src``.
 
     Examples
     --------
@@ -133,13 +135,9 @@ def build_exercises(src: str | os.PathLike = "solutions", dst: str | os.PathLike
     sources = sorted(src.glob("*.ipynb"))
     if not sources:
         raise FileNotFoundError(f"no notebooks in {src}")
-    if dst.is_dir() and not force:
-        others = [p.name for p in dst.iterdir() if p.suffix != ".ipynb"]
-        if others:
-            raise OutputExistsError(f"{dst} holds files that are not notebooks ({others[0]}, "
-                                    "...): pass force=True (--force) to replace the folder")
+    check_output_dir(dst, force=force, inputs=[src])
     written = []
-    with atomic_output_dir(dst, force=True) as tmp:
+    with atomic_output_dir(dst, force=force, inputs=[src], kind="exercises") as tmp:
         for path in sources:
             nb = exercise_notebook(nbformat.read(path, as_version=4), where=str(path))
             nbformat.write(nb, tmp / path.name)
@@ -189,9 +187,9 @@ def build_personal_exercises(names, src: str | os.PathLike = "solutions",
                              force: bool = False) -> dict[str, Path]:
     """Write ``dst/<slug>/`` for each trainee name: the exercise notebooks on their own seed.
 
-    Returns ``{name: folder}``. ``dst`` is replaced as a whole (atomically) and may hold only
-    trainee folders of notebooks unless ``force``. Blank names and repeats are skipped; two
-    names with the same slug are refused.
+    Returns ``{name: folder}``. ``dst`` is written as a whole (atomically), with the rules of
+    :func:`build_exercises`. Blank names and repeats are skipped; two names with the same slug
+    are refused.
 
     Examples
     --------
@@ -219,14 +217,10 @@ def build_personal_exercises(names, src: str | os.PathLike = "solutions",
     sources = sorted(src.glob("*.ipynb"))
     if not sources:
         raise FileNotFoundError(f"no notebooks in {src}")
-    if dst.is_dir() and not force:
-        others = [p.name for p in dst.rglob("*") if p.is_file() and p.suffix != ".ipynb"]
-        if others:
-            raise OutputExistsError(f"{dst} holds files that are not notebooks ({others[0]}, "
-                                    "...): pass force=True (--force) to replace the folder")
+    check_output_dir(dst, force=force, inputs=[src])
     solutions = [(p.name, nbformat.read(p, as_version=4)) for p in sources]
     folders = {}
-    with atomic_output_dir(dst, force=True) as tmp:
+    with atomic_output_dir(dst, force=force, inputs=[src], kind="exercises") as tmp:
         for slug, name in slugs.items():
             (tmp / slug).mkdir()
             for filename, solution in solutions:

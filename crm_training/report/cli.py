@@ -34,9 +34,12 @@ def add_arguments(parser):
     parser.add_argument("--out", help="new or empty folder for report.html and report.ipynb")
     parser.add_argument("--pdf", action="store_true", help="also print report.pdf with headless "
                         "Chromium (Debian: apt-get install chromium)")
-    parser.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    parser.add_argument("--force", action="store_true", help="replace an --out folder that "
+                        "crm-training wrote before (never any other, never the --data folder)")
     parser.add_argument("--batch", metavar="SPEC_YML", help="build every report of a YAML spec "
                         "(defaults: + reports: list, each with its out folder)")
+    parser.add_argument("--template", metavar="NOTEBOOK", help="another template notebook "
+                        "(default: the kit's); for a batch too, which cannot name one itself")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -62,11 +65,13 @@ def run(args) -> int:
 
     params = ReportParams.from_mapping(given)
     try:
-        params.validate(out=args.out, force=args.force, pdf=args.pdf)
+        params.validate(out=args.out, force=args.force, pdf=args.pdf,
+                        inputs=[args.template] if args.template else ())
         if not args.quiet:
             print(f"Building the report for {params.company} ({params.industry}, "
                   f"{params.language}) ...", file=sys.stderr)
-        result = build_report(params, args.out, pdf=args.pdf, force=args.force, checked=True)
+        result = build_report(params, args.out, pdf=args.pdf, force=args.force, checked=True,
+                              template=args.template)
     except ReportParameterError as e:
         if len(e.problems) == 1:
             return _fail(e.problems[0], 2)
@@ -85,7 +90,8 @@ def _run_batch(args) -> int:
     from .runner import ReportParameterError, batch_summary, build_batch
 
     try:
-        results = build_batch(args.batch, force=args.force, progress=not args.quiet)
+        results = build_batch(args.batch, force=args.force, progress=not args.quiet,
+                              template=args.template)
     except ReportParameterError as e:
         return _fail("; ".join(e.problems), 2)
     print(batch_summary(results))

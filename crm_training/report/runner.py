@@ -143,10 +143,13 @@ class ReportParams:
             values["data_dir"] = str(Path(self.data_dir).resolve())
         return values
 
-    def problems(self, out=None, force: bool = False, pdf: bool = False) -> list[str]:
+    def problems(self, out=None, force: bool = False, pdf: bool = False,
+                 inputs=()) -> list[str]:
         """Every problem with these parameters, the output folder and, for a PDF, the tools.
 
-        Nothing is written or run (a client folder is read and validated).
+        ``inputs`` are other files the run reads (a template): the output may not overlap
+        them, nor ``data_dir``. Nothing is written or run (a client folder is read and
+        validated).
         """
         from crm_training import INDUSTRIES
 
@@ -168,13 +171,18 @@ class ReportParams:
         if not _is_int(self.seed) or self.seed < 0:
             found.append(f"seed must be a whole number >= 0, not {self.seed!r}")
         if self.data_dir is not None:
-            found += _client_problems(self.data_dir)
+            if not isinstance(self.data_dir, (str, os.PathLike)) or not str(self.data_dir) \
+                    or "\x00" in str(self.data_dir):
+                found.append(f"data_dir must be a folder, not {self.data_dir!r}")
+            else:
+                found += _client_problems(self.data_dir)
         if out is not None:
-            out = Path(out)
-            if out.exists() and not out.is_dir():
-                found.append(f"--out {out} is a file, not a folder")
-            elif out.is_dir() and any(out.iterdir()) and not force:
-                found.append(f"--out {out} is not empty (choose a new folder or use --force)")
+            from crm_training.fileio import OutputError, check_output_dir
+
+            try:  # never where the client's data (or any other input) is
+                check_output_dir(out, force=force, inputs=[self.data_dir, *inputs])
+            except OutputError as e:
+                found.append(f"--out: {e}")
         if pdf:
             if find_chromium() is None:
                 found.append(f"a PDF needs Chromium, which was not found: {CHROMIUM_HINT}")
@@ -182,9 +190,10 @@ class ReportParams:
                 found.append(FONT_HINT)
         return found
 
-    def validate(self, out=None, force: bool = False, pdf: bool = False) -> "ReportParams":
+    def validate(self, out=None, force: bool = False, pdf: bool = False,
+                 inputs=()) -> "ReportParams":
         """Return self, or raise :class:`ReportParameterError` listing every problem."""
-        found = self.problems(out=out, force=force, pdf=pdf)
+        found = self.problems(out=out, force=force, pdf=pdf, inputs=inputs)
         if found:
             raise ReportParameterError(found)
         return self
@@ -392,18 +401,22 @@ def render_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
 
 
 def build_report(params, out, pdf: bool = False, force: bool = False, template=None,
-                 timeout: int = CELL_TIMEOUT, checked: bool = False) -> ReportResult:
+                 timeout: int = CELL_TIMEOUT, checked: bool = False,
+                 inputs=()) -> ReportResult:
     """Build one report folder: ``report.html``, ``report.ipynb`` and optionally ``report.pdf``.
 
     Parameters
     ----------
     params : ReportParams or a dict of parameters.
-    out : the report folder (new or empty; ``force`` replaces a non-empty one).
+    out : the report folder: new or empty; ``force`` replaces a report folder the kit wrote
+        before (never any other folder, never one holding ``data_dir`` or the template).
     pdf : also print the report to PDF with headless Chromium.
     template : another template notebook (default: the kit's ``template.ipynb``).
     timeout : seconds any one cell may take.
     checked : the parameters were just validated by the caller (a client folder is not loaded
         twice); the output folder is checked again in any case.
+    inputs : further files or folders the output may not overlap (a batch spec, the other
+        entries' data).
 
     Returns
     -------
@@ -420,27 +433,34 @@ def build_report(params, out, pdf: bool = False, force: bool = False, template=N
 
     if not isinstance(params, ReportParams):
         params = ReportParams.from_mapping(dict(params))
-    if checked:
-        problems = ReportParams(company=params.company).problems(out=out, force=force)
-    else:
-        problems = params.problems(out=out, force=force, pdf=pdf)
     template = Path(template) if template is not None else TEMPLATE
+    inputs = [params.data_dir, template, *inputs]
+    if checked:
+        problems = ReportParams(company=params.company).problems(out=out, force=force,
+                                                                 inputs=inputs)
+    else:
+        problems = params.problems(out=out, force=force, pdf=pdf, inputs=inputs)
     if not template.is_file():
         problems.append(f"report template {template} not found")
     if problems:
         raise ReportParameterError(problems)
     out = Path(out)
     t0 = time.perf_counter()
-    with atomic_output_dir(out, force=force) as tmp:
-        timings = execute_template(params, tmp / "report.ipynb", template, timeout)
-        t1 = time.perf_counter()
-        removed = export_html(tmp / "report.ipynb", tmp / "report.html", params.company,
-                              params.language)
-        timings["html"] = time.perf_counter() - t1
-        if pdf:
-            t2 = time.perf_counter()
-            render_pdf(tmp / "report.html", tmp / "report.pdf")
-            timings["pdf"] = time.perf_counter() - t2
+    from crm_training.fileio import OutputError
+
+    try:
+        with atomic_output_dir(out, force=force, inputs=inputs, kind="report") as tmp:
+            timings = execute_template(params, tmp / "report.ipynb", template, timeout)
+            t1 = time.perf_counter()
+            removed = export_html(tmp / "report.ipynb", tmp / "report.html", params.company,
+                                  params.language)
+            timings["html"] = time.perf_counter() - t1
+            if pdf:
+                t2 = time.perf_counter()
+                render_pdf(tmp / "report.html", tmp / "report.pdf")
+                timings["pdf"] = time.perf_counter() - t2
+    except OutputError as e:
+        raise ReportError(str(e)) from None
     return ReportResult(html=out / "report.html", notebook=out / "report.ipynb",
                         pdf=out / "report.pdf" if pdf else None,
                         seconds=time.perf_counter() - t0, timings=timings,
@@ -466,15 +486,40 @@ class BatchResult:
         return self.status == "ok"
 
 
-_ENTRY_EXTRA = ("out", "pdf", "template")
+_ENTRY_EXTRA = ("out", "pdf")
+_SPEC_PATHS = ("out", "data_dir")
+
+
+def _spec_path(value, key: str, folder: Path) -> tuple[str, str | None]:
+    """A path of a spec entry: relative ones are under the spec's folder and must stay there;
+    absolute ones are taken as written. Returns ``(path, problem or None)``."""
+    if not isinstance(value, str) or not value.strip():
+        return value, f"{key} must be a folder name, not {value!r}"
+    if "\x00" in value:
+        return value, f"{key} {value!r} is not a valid path (it holds a NUL character)"
+    p = Path(value).expanduser()  # "~/reports/x" in a spec means the home folder
+    if p.is_absolute():
+        return str(p), None
+    full = Path(os.path.normpath(folder / p))
+    base = Path(os.path.normpath(folder))
+    if full != base and base not in full.parents:
+        return value, (f"{key} {value!r} leaves the spec's folder; relative paths stay under "
+                       f"{base} (write an absolute path to go elsewhere)")
+    real, real_base = Path(os.path.realpath(full)), Path(os.path.realpath(base))
+    if real != real_base and real_base not in real.parents:
+        return value, f"{key} {value!r} leads out of the spec's folder through a symbolic link"
+    return str(full), None
 
 
 def read_batch_spec(spec_path) -> list[dict]:
-    """The entries of a batch spec, each a dict of parameters plus ``out``, ``pdf`` and
-    ``template`` (another template notebook; default the kit's).
+    """The entries of a batch spec, each a dict of parameters plus ``out`` and ``pdf``.
 
     The spec is YAML: optional ``defaults:`` shared by every entry, and ``reports:``, a list of
-    entries; ``out``, ``data_dir`` and ``template`` are relative to the spec's folder::
+    entries. ``out`` and ``data_dir`` are relative to the spec's folder and must stay under it
+    (an absolute path, or one starting with ``~``, may go elsewhere). A spec cannot choose the
+    template notebook (running a
+    notebook runs its code): ``crm-training report --batch spec.yml --template T`` names it on
+    the command line. Problems of an entry are kept in its ``_problem`` list::
 
         defaults: {industry: bank, n_customers: 5000}
         reports:
@@ -488,9 +533,13 @@ def read_batch_spec(spec_path) -> list[dict]:
         raise ReportParameterError([f"batch spec {spec_path} not found"])
     try:
         spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise ReportParameterError([f"batch spec {spec_path} is not valid YAML: "
-                                    f"{str(e).splitlines()[0]}"]) from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ReportParameterError([f"batch spec {spec_path} is not valid YAML: {first}"]
+                                   ) from None
+    except OSError as e:
+        raise ReportParameterError([f"batch spec {spec_path} cannot be read: {e.strerror}"]
+                                   ) from None
     problems = []
     if not isinstance(spec, dict):
         raise ReportParameterError([f"batch spec {spec_path} must be a mapping with "
@@ -511,22 +560,35 @@ def read_batch_spec(spec_path) -> list[dict]:
     entries = []
     for i, item in enumerate(reports, 1):
         entry = dict(defaults)
+        found = []
         if isinstance(item, dict):
             entry.update(item)
         else:
-            entry["_problem"] = f"entry {i} must be a mapping of parameter: value, not {item!r}"
-        for key in ("out", "data_dir", "template"):
-            if isinstance(entry.get(key), str):
-                entry[key] = str(spec_path.parent / entry[key])
+            found.append(f"entry {i} must be a mapping of parameter: value, not {item!r}")
+        entry = {str(k): v for k, v in entry.items()}
+        if "template" in entry:
+            entry.pop("template")
+            found.append("a batch spec may not choose the template notebook (running it would "
+                         "run its code): name it on the command line with --template")
+        for key in _SPEC_PATHS:
+            if key in entry and not (key == "data_dir" and entry[key] is None):
+                entry[key], problem = _spec_path(entry[key], key, spec_path.parent)
+                if problem:
+                    found.append(problem)
+        if found:
+            entry["_problem"] = found
         entries.append(entry)
     return entries
 
 
-def build_batch(spec_path, force: bool = False, progress: bool = True) -> list[BatchResult]:
+def build_batch(spec_path, force: bool = False, progress: bool = True,
+                template=None) -> list[BatchResult]:
     """Build every report of a YAML spec (see :func:`read_batch_spec`).
 
     Every entry is validated first: invalid ones are reported and skipped, the others are
-    built; a report that fails is reported and the rest still finish.
+    built; a report that fails is reported and the rest still finish. ``template`` (from the
+    command line, never from the spec) replaces the kit's template for every entry. No output
+    folder may overlap the spec, the template or any entry's data.
 
     Returns
     -------
@@ -535,38 +597,54 @@ def build_batch(spec_path, force: bool = False, progress: bool = True) -> list[B
     from tqdm.auto import tqdm
 
     entries = read_batch_spec(spec_path)
+    template = Path(template) if template is not None else None
+    every_input = [Path(spec_path)] + [Path(e["data_dir"]) for e in entries
+                                       if isinstance(e.get("data_dir"), str)
+                                       and "\x00" not in e["data_dir"]]
+    if template is not None:
+        every_input.append(template)
     results, todo, seen = [], [], {}
     for i, entry in enumerate(entries, 1):
         name = str(entry.get("company") or f"entry {i}")
         out = entry.get("out")
-        problems = [entry.pop("_problem")] if "_problem" in entry else []
+        problems = list(entry.pop("_problem", []))
         pdf = entry.get("pdf", False)
         if out is None:
             problems.append("'out' (the report folder) is missing")
-        elif Path(out).resolve() in seen:
-            problems.append(f"out {out} is also the folder of entry {seen[Path(out).resolve()]}")
-        else:
-            seen[Path(out).resolve()] = i
+        elif isinstance(out, str) and "\x00" not in out:
+            key = Path(os.path.realpath(out))
+            nested = next((j for k, j in seen.items() if k == key or k in key.parents
+                           or key in k.parents), None)
+            if nested is not None:  # one report folder inside another could never be replaced
+                problems.append(f"out {out} is also the folder of entry {nested}, or holds it "
+                                "or sits inside it")
+            else:
+                seen[key] = i
         if not isinstance(pdf, bool):
             problems.append(f"pdf must be true or false, not {pdf!r}")
-        template = entry.get("template")
-        if template is not None and not Path(template).is_file():
+        if template is not None and not template.is_file():
             problems.append(f"template {template} not found")
         params = ReportParams.from_mapping({k: v for k, v in entry.items()
                                             if k not in _ENTRY_EXTRA})
-        problems += params.problems(out=out, force=force, pdf=pdf is True)
-        result = BatchResult(name, Path(out) if out else None, "invalid" if problems else "ok",
-                             error="; ".join(problems))
+        if isinstance(out, str) and "\x00" not in out:
+            problems += params.problems(out=out, force=force, pdf=pdf is True,
+                                        inputs=every_input)
+        else:
+            problems += params.problems(pdf=pdf is True)
+        ok_out = isinstance(out, str) and not problems
+        result = BatchResult(name, Path(out) if ok_out else (Path(out) if isinstance(out, str)
+                                                             else None),
+                             "invalid" if problems else "ok", error="; ".join(problems))
         results.append(result)
         if not problems:
-            todo.append((result, params, pdf, template))
+            todo.append((result, params, pdf))
     bar = tqdm(todo, desc="reports", unit="report", disable=not progress, file=sys.stderr)
-    for result, params, pdf, template in bar:
+    for result, params, pdf in bar:
         bar.set_postfix_str(result.name[:30])
         t0 = time.perf_counter()
         try:
             result.result = build_report(params, result.out, pdf=pdf, force=force,
-                                         template=template, checked=True)
+                                         template=template, checked=True, inputs=every_input)
         except ReportError as e:
             result.status, result.error = "failed", str(e)
         except Exception as e:  # one broken report must not stop the batch
