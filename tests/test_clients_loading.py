@@ -69,10 +69,10 @@ CORPUS = {
     "random_bytes": ("garbage.csv", np.random.default_rng(0).bytes(5000), False,
                      ["unreadable_file"],
                      "garbage.csv is not a text table: it could not be decoded as UTF-8 or GBK"),
-    # Windows-1252 (é before a comma) is neither UTF-8 nor GBK: refused, not read as mojibake
+    # Windows-1252 (é before a comma) is neither UTF-8 nor GBK: read as Western European text
     "wrong_encoding_cp1252": (
-        "orders.csv", (HEAD_EN + "A1,Café Müller,2024-01-05,10\n").encode("cp1252"), False,
-        ["unreadable_file"], "orders.csv is not a text table: it could not be decoded as UTF-8"),
+        "orders.csv", (HEAD_EN + "A1,Café Müller,2024-01-05,10\n").encode("cp1252"), True,
+        [], "csv, cp1252"),
     "missing_amount": (
         "orders.csv", "Order ID,Customer ID,Order Date,Remarks\nA1,C1,2024-01-05,x\n".encode(),
         False, ["missing_columns"],
@@ -131,6 +131,7 @@ def test_corpus_values(tmp_path):
     assert tx("mixed_dates")["timestamp"].dt.day.tolist() == [5, 6, 7, 8]
     t = tx("excel_title_row")
     assert t["customer_id"].tolist() == ["C1", "1002"] and t["amount"].tolist() == [1234.5, 88.0]
+    assert tx("wrong_encoding_cp1252")["customer_id"].tolist() == ["Café Müller"]
     t = tx("negative_not_return")
     assert t["is_return"].tolist() == [False, True]
     assert t["original_transaction_id"].tolist()[1] == "A1"  # linked by customer and amount

@@ -2,7 +2,9 @@
 
 Each problem code of :data:`.validation.RULES` has one remedy (drop the rows, blank the value,
 suffix a duplicate id, mark a return, make a return negative) and each remedy is logged with the
-number of rows it touched and the reason. Returns stay in the data as negative rows, and are
+number of rows it touched and the reason; lines dropped while reading (a wrong number of
+fields, a quote never closed, empty lines) are logged too, so the rows kept plus the rows dropped
+always add up to the records of the file. Returns stay in the data as negative rows, and are
 linked to the order they refund when the export does not say it: the latest earlier order of the
 same customer with the same amount (a vectorised as-of join, no loop per row).
 
@@ -27,6 +29,9 @@ from ..schema import TABLES
 from .report import CleaningLog, ValidationReport
 from .validation import RULES, ParsedTable, issue_rows
 
+# lines dropped while reading the file (never rows of the parsed table)
+_READ_DROPS = {"malformed_lines": "line has a different number of fields than the header",
+               "unclosed_quote": "line opens a quoted value that is never closed"}
 _DROP_ORDER = ("blank_rows", "bad_required_value", "blank_required_value", "blank_id",
                "blank_customer_id", "duplicate_row", "duplicate_customer", "duplicate_assignment")
 _REASONS = {
@@ -50,16 +55,20 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
     occurrence = (pt.typed.groupby(key, sort=False).cumcount() + 1
                   if key in pt.typed.columns else None)
     for issue in report.issues:
-        if issue.file == file and issue.code == "malformed_lines":
-            log.add(file, table, "dropped", issue.count,
-                    "line has a different number of fields than the header")
+        if issue.file == file and issue.code in _READ_DROPS:
+            log.add(file, table, "dropped", issue.count, _READ_DROPS[issue.code], "",
+                    [{"line": int(r)} for r in (issue.rows if issue.rows is not None
+                                                else [])[:5]])
     for code in _DROP_ORDER:
-        rows = issue_rows(report, file, code).intersection(df.index)
-        if len(rows):
+        found = issue_rows(report, file, code)
+        rows = found.intersection(df.index)
+        # lines left out before parsing (empty rows, lines of spaces) are dropped as well
+        gone = found.difference(pt.typed.index) if code == "blank_rows" else found[:0]
+        if len(rows) or len(gone):
             cols = sorted({i.column for i in report.issues
                            if i.file == file and i.code == code and i.column})
-            log.add(file, table, "dropped", len(rows), _REASONS[code], ", ".join(cols),
-                    [{"line": int(r)} for r in rows[:5]])
+            log.add(file, table, "dropped", len(rows) + len(gone), _REASONS[code],
+                    ", ".join(cols), [{"line": int(r)} for r in rows.union(gone)[:5]])
             df = df.drop(rows)
     for code in ("bad_value", "unknown_code", "out_of_range"):
         for issue in report.issues:
@@ -92,9 +101,15 @@ def fix_returns(df: pd.DataFrame, file: str, log: CleaningLog, marked=None,
         log.add(file, "transactions", "changed", int(df["is_return"].sum()),
                 "no return column: negative amounts marked as returns", "is_return")
     else:
-        df["is_return"] = df["is_return"].astype("boolean")
-        blank = df["is_return"].isna()
-        df.loc[blank, "is_return"] = df.loc[blank, "amount"] < 0
+        flag = df["is_return"]
+        if not (pd.api.types.is_bool_dtype(flag) or isinstance(flag.dtype, pd.BooleanDtype)):
+            from .parsing import parse_bool  # text or numbers: 是/否, yes/no, 1/0
+
+            flag = parse_bool(flag.astype("str").where(flag.notna(), None)).values
+        df["is_return"] = flag.astype("boolean")
+        blank = df["is_return"].isna().to_numpy()
+        # a blank flag follows the sign of the amount (a blank amount: not a return)
+        df.loc[blank, "is_return"] = (df.loc[blank, "amount"] < 0).to_numpy(bool)
         log.add(file, "transactions", "changed", int(blank.sum()),
                 "blank return flag set from the sign of the amount", "is_return")
         if marked is not None:

@@ -27,11 +27,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..exports import write_csv
 from ..fileio import atomic_output_dir
 from ..schema import TABLES
 from . import mapping as mp
 from .cleaning import build_customers, clean_table
-from .reading import SUPPORTED, ClientDataError, list_client_files, read_raw
+from .reading import (SUPPORTED, ClientDataError, list_client_files, read_raw,
+                      skipped_client_files)
 from .report import CleaningLog, ValidationReport
 from .validation import check_rules, parse_table
 
@@ -53,7 +55,10 @@ class SourceInfo:
     used: bool = False
     columns_found: list = field(default_factory=list, repr=False)
 
-    def describe(self) -> str:
+    def describe(self, redactor=None) -> str:
+        """How the file was read and mapped; with a :class:`~.anonymise.Redactor`, header cells
+        that are values (a file without a header) are shown as "column 3"."""
+        h = (lambda c: str(redactor.header(str(c), self.file))) if redactor else str
         if not self.kind:
             return f"{self.file}: not read"
         if not self.used:
@@ -63,12 +68,12 @@ class SourceInfo:
             how += f", delimiter {self.delimiter!r}"
         if self.header_line > 1:
             how += f", header on line {self.header_line}"
-        cols = ", ".join(f"{k} -> {v}" for k, v in self.columns.items())
+        cols = ", ".join(f"{h(k)} -> {v}" for k, v in self.columns.items())
         out = f"{self.file} -> {self.table or '(not used)'}: {self.rows:,} rows ({how})"
         if cols:
             out += f"\n    columns: {cols}"
         if self.ignored:
-            out += f"\n    ignored: {', '.join(self.ignored)}"
+            out += f"\n    ignored: {', '.join(h(c) for c in self.ignored)}"
         return out
 
 
@@ -84,6 +89,7 @@ class ClientLoad:
     cleaning: CleaningLog
     sources: list
     _data: object = None
+    origin: tuple = ()  # what load_client was given (files, folders): never written to
 
     @property
     def data(self):
@@ -97,13 +103,40 @@ class ClientLoad:
         return self.report.ok and self._data is not None
 
     def pii_columns(self) -> set:
+        """Columns whose values a redacted report never shows: the model's personal columns
+        (schema ``pii``) and ``customer_id`` (often a phone or card number)."""
         return {c.name for t in TABLES.values() for c in t.columns if c.pii} | {"customer_id"}
 
+    def redactor(self):
+        """What redacted output hides (:class:`~.anonymise.Redactor`): the examples of
+        :meth:`pii_columns`, header cells that are values (files without a header, see
+        :func:`~.anonymise.header_labels`), and personal data and the customers' names in
+        every message."""
+        from .anonymise import NameSet, Redactor, header_labels
+
+        cust = self._data.customers if self._data is not None else None
+        names = NameSet(cust["name"] if cust is not None and "name" in cust.columns else ())
+        headers = {s.file: header_labels(s.columns_found, names) for s in self.sources
+                   if s.columns_found}
+        return Redactor(self.pii_columns(), headers, names)
+
+    def reports(self, redact: bool = False):
+        """``(report, cleaning log, source descriptions)``, redacted or as they are."""
+        if not redact:
+            return self.report, self.cleaning, [s.describe() for s in self.sources]
+        key = (id(self._data), len(self.sources), len(self.report.issues),
+               len(self.cleaning.steps))
+        cached = self.__dict__.get("_redacted")
+        if cached is None or cached[0] != key:
+            r = self.redactor()
+            cached = (key, (self.report.redacted(r), self.cleaning.redacted(r),
+                            [s.describe(r) for s in self.sources]))
+            self.__dict__["_redacted"] = cached
+        return cached[1]
+
     def to_text(self, redact: bool = False) -> str:
-        rep, log = (self.report, self.cleaning)
-        if redact:
-            rep, log = rep.redacted(self.pii_columns()), log.redacted(self.pii_columns())
-        parts = ["Sources:"] + ["  " + s.describe() for s in self.sources]
+        rep, log, described = self.reports(redact)
+        parts = ["Sources:"] + ["  " + d for d in described]
         parts += ["", rep.to_text(), "", log.to_text()]
         if self._data is not None:
             parts += ["", "Result: " + (", ".join(f"{k} {len(v):,}" for k, v in
@@ -114,10 +147,8 @@ class ClientLoad:
         return "\n".join(parts)
 
     def to_markdown(self, redact: bool = False) -> str:
-        rep, log = (self.report, self.cleaning)
-        if redact:
-            rep, log = rep.redacted(self.pii_columns()), log.redacted(self.pii_columns())
-        src = "\n".join("    " + line for s in self.sources for line in s.describe().splitlines())
+        rep, log, described = self.reports(redact)
+        src = "\n".join("    " + line for d in described for line in d.splitlines())
         verdict = "**Usable.**" if self.ok else "**Not usable as is: fix the errors below.**"
         return (f"# Client data check\n\n{verdict}\n\n## Sources\n\n{src}\n\n"
                 f"{rep.to_markdown()}\n{log.to_markdown()}")
@@ -125,10 +156,8 @@ class ClientLoad:
     def to_html(self, redact: bool = False) -> str:
         import html
 
-        rep, log = (self.report, self.cleaning)
-        if redact:
-            rep, log = rep.redacted(self.pii_columns()), log.redacted(self.pii_columns())
-        src = html.escape("\n".join(s.describe() for s in self.sources))
+        rep, log, described = self.reports(redact)
+        src = html.escape("\n".join(described))
         verdict = "Usable." if self.ok else "Not usable as is: fix the errors below."
         return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Client data check"
                 "</title></head><body>\n<h1>Client data check</h1>\n"
@@ -136,41 +165,44 @@ class ClientLoad:
                 f"{rep.to_html()}{log.to_html()}</body></html>\n")
 
     def save(self, out, format: str = "parquet", anonymise: bool = False, salt=None,
-             force: bool = False) -> Path:
+             force: bool = False, inputs=()) -> Path:
         """Write the cleaned data (``out/data``, loadable with :func:`crm_training.load`), the
         report (``report.md``, ``report.html``, ``validation.csv``) and the cleaning log
         (``cleaning.csv``) to a new folder, atomically.
 
-        With ``anonymise`` the data are anonymised (:func:`.anonymise.anonymise`) and the
-        reports' examples redacted, so no personal data reaches any written file.
+        With ``anonymise`` the data are anonymised (:func:`.anonymise.anonymise`, with
+        ``salt``: at least 16 characters; None draws a random one, and the pseudonyms then
+        match no other export) and the reports redacted (:meth:`redactor`), so no personal data
+        reaches any written file. The salt is never written.
         """
         out = Path(out)
-        _refuse_overlap(out, [Path(s.file_path) for s in self.sources if s.file_path])
+        # never where the client's files are (nor their folder), whatever ``force`` says
+        inputs = [*inputs, *self.origin,
+                  *(Path(s.file_path) for s in self.sources if s.file_path)]
         data = self._data
-        if anonymise and data is not None:
-            from .anonymise import anonymise as _anon
+        if anonymise:
+            from .anonymise import anonymise as _anon, check_salt
 
-            data = _anon(data, salt=salt)
-        with atomic_output_dir(out, force=force) as tmp:
+            if salt is not None:
+                check_salt(salt)  # a weak salt fails before anything is written
+            if data is not None:
+                data = _anon(data, salt=salt)
+        with atomic_output_dir(out, force=force, inputs=inputs, kind="client") as tmp:
             if data is not None:  # an unusable import still gets its report
                 data.save(tmp / "data", format=format)
             (tmp / "report.md").write_text(self.to_markdown(redact=anonymise), encoding="utf-8")
             (tmp / "report.html").write_text(self.to_html(redact=anonymise), encoding="utf-8")
-            log = self.cleaning.redacted(self.pii_columns()) if anonymise else self.cleaning
-            log.to_frame().to_csv(tmp / "cleaning.csv", index=False, lineterminator="\n")
-            rep = self.report.redacted(self.pii_columns()) if anonymise else self.report
-            rep.to_frame().to_csv(tmp / "validation.csv", index=False, lineterminator="\n")
+            rep, log, _ = self.reports(anonymise)
+            write_csv(log.to_frame(), tmp / "cleaning.csv", index=False)
+            write_csv(rep.to_frame(), tmp / "validation.csv", index=False)
         return out
 
 
-def _refuse_overlap(out: Path, sources: list) -> None:
-    """Never let an output folder hold (and so, with force, replace) a client file."""
-    o = out.resolve()
-    for s in sources:
-        s = s.resolve()
-        if o == s or o in s.parents:
-            raise ClientDataError(f"output folder {out} would contain the client file "
-                                  f"{s.name}; choose a new folder")
+def _origin(source) -> tuple:
+    """The paths a load was given (a folder, a file, or the files of a dict)."""
+    if isinstance(source, dict):
+        return tuple(Path(v) if k in TABLES else Path(k) for k, v in source.items())
+    return (Path(source),)
 
 
 def _resolve(source, mapping_files: dict, table: str | None) -> list[tuple[Path, str | None]]:
@@ -208,20 +240,26 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     ----------
     source : a file (read as a transactions export unless its name or columns say otherwise,
         or ``table`` does), a folder of files (each file's table guessed from its name and
-        columns), or a dict ``{table: file}``.
+        columns; links leading out of the folder are not followed, and are reported as
+        skipped with anything else that is not a regular file), or a dict ``{table: file}``.
     mapping : dict or YAML file: ``{client column: model column}``, optionally per table, plus
         ``files:`` and ``options:`` (see :mod:`.mapping`). Wins over guessing.
     table : the table of a single file.
     dayfirst : read 05/01/2024 as 5 January (True) or May 1 (False); None decides from the data
-        (day-first when nothing decides, with a warning).
-    decimal : "," or "." for amounts; None decides per column.
+        (day-first when nothing decides, with a warning). A date that allows only one order
+        (13/01/2024) is always read in that order, and reported when it disagrees.
+    decimal : "," or "." for amounts that could be either ("1,234"); None: the column's
+        majority. An amount whose mark is plain ("1,5", "9.5") is always read by it.
     today : dates after this are reported as future dates (default: now).
     progress : progress bars while reading large files.
 
     Returns
     -------
-    ClientLoad with ``data`` (CRMData; ``meta["source"] == "client"``), ``report``,
-    ``cleaning``, ``sources`` and ``ok``.
+    ClientLoad with ``data`` (CRMData; ``meta["source"] == "client"``, ``meta["currency"]`` the
+    currency written on the amounts, such as "CNY", when they name one), ``report``,
+    ``cleaning``, ``sources`` and ``ok``. A file that cannot be read (or that trips a fault of
+    the kit) is one error of the report; the other files are still loaded. For every file used,
+    its rows kept plus the rows dropped in the cleaning log equal the records it holds.
 
     Raises
     ------
@@ -243,6 +281,9 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     sources, parsed = [], []
     loose_found = set()
     files = _resolve(source, m["files"], table)
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+        for p, why in skipped_client_files(source):
+            report.add("skipped_file", "warning", p.name, f"{p.name} {why}")
     stages = _stage_bar(progress, files)
     for path, tname in files:
         stages.set_description(f"reading {path.name}")
@@ -253,6 +294,9 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
             raw = read_raw(path, progress=progress, header_hint=mp.header_score)
         except ClientDataError as e:
             report.add("unreadable_file", "error", path.name, str(e))
+            continue
+        except Exception as e:  # a fault of the kit must cost this file only, not the folder
+            report.add("unreadable_file", "error", path.name, _fault(path.name, "read", e))
             continue
         info.kind, info.encoding, info.delimiter = raw.kind, raw.encoding, raw.delimiter
         info.header_line = raw.header_line
@@ -269,6 +313,8 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                 report.add("unknown_table", "warning", path.name,
                            "could not tell which table this file holds (name it after the table "
                            "or add it under 'files:' in the mapping); the file was skipped")
+                log.add(path.name, "(no table)", "dropped", _records(raw),
+                        "the file was not used (see the report)")
                 continue
         info.table = tname
         # entries for every file apply where the column exists; entries for a table must match
@@ -276,10 +322,16 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                  if k in cols and v in TABLES[tname].names}
         loose_found.update(k for k in m["columns"].get("*", {}) if k in cols)
         explicit = {**loose, **m["columns"].get(tname, {})}
-        pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
-        del raw
+        try:
+            pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
+        except Exception as e:
+            report.add("unreadable_file", "error", path.name, _fault(path.name, "check", e))
+            pt = None
         if pt is None:
+            log.add(path.name, tname, "dropped", _records(raw),
+                    "the file was not used (see the report)")
             continue
+        del raw
         info.rows, info.columns, info.ignored = len(pt.typed), pt.columns, pt.ignored
         info.used = True
         parsed.append(pt)
@@ -294,18 +346,31 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     customer_ids = None
     for pt in sorted(parsed, key=lambda p: p.table != "customers"):  # customers first
         stages.set_description(f"validating {pt.file}")
-        check_rules(pt, report, customer_ids if pt.table != "customers" else None, today)
+        try:
+            check_rules(pt, report, customer_ids if pt.table != "customers" else None, today)
+            stages.update()
+            stages.set_description(f"cleaning {pt.file}")
+            df = clean_table(pt, report, log)
+        except Exception as e:
+            report.add("unreadable_file", "error", pt.file, _fault(pt.file, "check", e))
+            log.add(pt.file, pt.table, "dropped", pt.records or len(pt.typed),
+                    "the file was not used (see the report)")
+            continue
         stages.update()
-        stages.set_description(f"cleaning {pt.file}")
-        df = clean_table(pt, report, log)
-        stages.update()
+        # what was read must add up: every record of the file is kept or logged as dropped
+        dropped = sum(st.count for st in log.steps if st.file == pt.file and
+                      st.table == pt.table and st.action == "dropped")
+        if pt.records is not None and len(df) + dropped != pt.records:
+            report.add("unreadable_file", "error", pt.file,
+                       f"{pt.file}: {pt.records:,} records were read but {len(df):,} kept and "
+                       f"{dropped:,} dropped: a fault in the kit, please report it")
         cleaned.setdefault(pt.table, []).append(df)
         if pt.table == "customers":
             ids = df["customer_id"].dropna()
             customer_ids = ids if customer_ids is None else pd.concat([customer_ids, ids])
     if not cleaned:
         stages.close()
-        return ClientLoad(report, log, sources)
+        return ClientLoad(report, log, sources, origin=_origin(source))
     tables = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0].reset_index(drop=True)
               for k, v in cleaned.items()}
     first_file = next((p.file for p in parsed if p.table == "customers"), "derived")
@@ -313,12 +378,33 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                                           first_file)
     meta = {"source": "client", "industry": "client", "path": str(source) if not isinstance(
         source, dict) else {k: str(v) for k, v in source.items()},
-            "files": {s.file: s.table for s in sources}, "currency": ""}
+            "files": {s.file: s.table for s in sources}, "currency": _currency(parsed)}
     stages.set_description("building the data model")
     data = to_crmdata(tables, meta)
     stages.update()
     stages.close()
-    return ClientLoad(report, log, sources, data)
+    return ClientLoad(report, log, sources, data, origin=_origin(source))
+
+
+def _fault(name: str, what: str, e: Exception) -> str:
+    first = str(e).splitlines()[0][:120] if str(e) else ""
+    return (f"{name} could not be {what}ed because of a fault in the kit ({type(e).__name__}"
+            f"{': ' + first if first else ''}); the other files were still read, please "
+            "report this one")
+
+
+def _records(raw) -> int:
+    """The data records of a file that was read (rows, plus lines left out reading it)."""
+    if getattr(raw, "records", None) is not None:
+        return raw.records
+    return len(raw.frame) + len(raw.malformed)
+
+
+def _currency(parsed: list) -> str:
+    """The currency of the amounts (from their signs: ¥, €, $ ...), "" when none was written
+    or when files or columns disagree (reported as mixed_currencies where they do)."""
+    found = {c for pt in parsed for c in pt.currencies.values()}
+    return found.pop() if len(found) == 1 and "+" not in next(iter(found)) else ""
 
 
 def _stage_bar(progress: bool, files: list):

@@ -3,9 +3,15 @@
 Two stages, both feeding one :class:`~.report.ValidationReport`:
 
 1. **Structure and parsing** (:func:`parse_table`): empty files, missing required columns
-   (naming the columns that were found), lines with a wrong number of fields, and every cell
-   that could not be read as the model's type (dates, amounts, numbers, flags, codes), shown
-   with its original text.
+   (naming the columns that were found), what reading found in the file itself (lines with a
+   wrong number of fields, a quote that is never closed, lines in another text encoding,
+   garbled text, binary or nested Parquet columns), every cell that could not be read as the
+   model's type (dates, amounts, numbers, flags, codes; dates beyond 1677-2262 are named as
+   such), shown with its original text, and columns whose cells disagree: amounts with both
+   decimal marks or in several currencies, dates in both day and month order (a warning when
+   each cell decided for itself, an error when some cells could be read either way, or when
+   currencies are mixed: those amounts cannot be compared). Empty rows are reported and left
+   out before the rules run.
 2. **Rules** (:func:`check_rules`) on the parsed table, declared as a pandera schema: blank
    ids, duplicate rows and ids, customer ids unknown to the customers table, dates in the
    future, negative amounts not flagged as returns, values out of range.
@@ -45,9 +51,24 @@ from . import mapping as mp
 from .parsing import parse_column
 from .report import MAX_EXAMPLES, ValidationReport
 
+# Example values in messages are cut to this many characters (with "…"), so a huge cell can
+# never flood a report or a terminal.
+MAX_EXAMPLE_CHARS = 80
+
 # code: (severity, remedy, what cleaning does)
 RULES = {
     "unreadable_file": ("error", "skip", "the file was skipped"),
+    "skipped_file": ("warning", "skip", "the file was not read"),
+    "mixed_encoding": ("warning", "none", "each line was decoded in its own encoding"),
+    "mojibake": ("warning", "none", "the text was kept as written"),
+    "unclosed_quote": ("error", "drop", "the lines opening the quotes were dropped"),
+    "binary_column": ("warning", "blank", "those cells were left blank"),
+    "unsupported_column": ("warning", "skip", "the column was ignored"),
+    "mixed_decimal_marks": ("warning", "none", "the amounts were kept"),
+    "ambiguous_decimal": ("error", "none", "check those amounts"),
+    "mixed_currencies": ("error", "none", "the amounts were kept as written, not converted"),
+    "mixed_date_order": ("warning", "none", "the dates were kept"),
+    "ambiguous_date_order": ("error", "none", "check those dates"),
     "empty_file": ("error", "skip", "the file was skipped"),
     "missing_columns": ("error", "skip", "the file was skipped"),
     "mapping_column_not_found": ("error", "none", "the mapping entry was ignored"),
@@ -94,6 +115,8 @@ class ParsedTable:
     typed: pd.DataFrame
     columns: dict = field(default_factory=dict)  # client column -> model column
     ignored: list = field(default_factory=list)  # client columns not used
+    records: int | None = None  # data records of the file (rows + lines left out reading it)
+    currencies: dict = field(default_factory=dict)  # model column -> currency code (CNY, EUR)
 
 
 def _issue(report, code, file, table, message, rows=None, raw=None, columns=(), column="",
@@ -103,12 +126,21 @@ def _issue(report, code, file, table, message, rows=None, raw=None, columns=(), 
     examples = []
     if raw is not None and len(rows):
         cols = [c for c in dict.fromkeys(columns) if c in raw.columns]
-        ex = raw.loc[rows[:MAX_EXAMPLES], cols]
-        examples = [{"line": int(i), **{c: (None if pd.isna(v) else v) for c, v in r.items()}}
-                    for i, r in zip(ex.index, ex.to_dict("records"))]
+        shown = rows[:MAX_EXAMPLES]
+        ex = raw.loc[shown[shown.isin(raw.index)], cols]
+        found = {int(i): {c: (None if pd.isna(v) else short(v)) for c, v in r.items()}
+                 for i, r in zip(ex.index, ex.to_dict("records"))}
+        examples = [{"line": int(i), **found.get(int(i), {})} for i in shown]
     n = len(rows) if count is None else count
     report.add(code, severity, file, f"{message}; {RULES[code][2]}" if n else message, count=n,
                table=table, column=column, examples=examples, rows=rows)
+
+
+def short(value, limit: int = MAX_EXAMPLE_CHARS):
+    """An example value as shown in a report: cut to ``limit`` characters with "…"."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit - 1] + "…"
+    return value
 
 
 def map_columns(columns, table: str, explicit: dict | None = None):
@@ -139,10 +171,21 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     if raw.kind == "empty":
         _issue(report, "empty_file", name, table, "the file is empty (0 bytes)")
         return None
+    problems = list(getattr(raw, "problems", ()))
+    for prob in problems:
+        if "source" not in prob:  # problems of a column are reported once it is mapped
+            _report_problem(report, prob, name, table)
     if frame.shape[1] == 0:
         _issue(report, "empty_file", name, table, "the file has no header and no data")
         return None
     colmap, not_found = map_columns(list(frame.columns), table, explicit)
+    for prob in problems:
+        if "source" in prob:
+            col = colmap.get(prob["source"], "")
+            # the examples go under the model column, so a redacted report hides personal data
+            ex = [{"line": n, **({col: f"{short(v, 40)} (probably {short(fix, 40)})"}
+                                 if col else {})} for n, v, fix in prob.get("values", ())]
+            _report_problem(report, {**prob, "examples": ex, "column": col}, name, table)
     for c in not_found:
         _issue(report, "mapping_column_not_found", name, table,
                f"the mapping names column {c!r}, which the file does not have; found: "
@@ -166,28 +209,52 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
         report.add("malformed_lines", "warning", name,
                    "lines with a different number of fields than the header; "
                    f"{RULES['malformed_lines'][2]}", count=len(lines), table=table,
-                   examples=[{"line": n, "text_of_line": txt} for n, txt in raw.malformed],
+                   examples=[{"line": n, "text_of_line": short(txt)}
+                             for n, txt in raw.malformed[:MAX_EXAMPLES]],
                    rows=pd.Index([n for n in lines if n is not None]))
+    blank_lines = list(getattr(raw, "blank_lines", ()))
     if len(frame) == 0:
+        if blank_lines:
+            _issue(report, "blank_rows", name, table, "empty rows", rows=blank_lines)
         _issue(report, "empty_file", name, table, "the file has a header but no data rows")
         return None
     rawm = pd.DataFrame({dst: frame[src] for src, dst in colmap.items()}, index=frame.index)
     blank = rawm.isna().all(axis=1)
-    if blank.any():
-        _issue(report, "blank_rows", name, table, "empty rows", rows=rawm.index[blank])
+    if blank.any() or blank_lines:
+        rows = rawm.index[blank]
+        if blank_lines:
+            rows = rows.append(pd.Index(blank_lines)).sort_values()
+        _issue(report, "blank_rows", name, table, "empty rows", rows=rows, raw=rawm)
     if bool(blank.all()):
         _issue(report, "empty_file", name, table, "the file has no rows with data")
         return None
+    if blank.any():  # empty rows are dropped before anything else looks at them
+        rawm = rawm.loc[~blank.to_numpy()]
+        blank = blank.loc[~blank.to_numpy()]
+    currencies = {}
     typed = {}
     for col in rawm.columns:
         c = t[col]
         p = parse_column(rawm[col], c.dtype, c.levels, dayfirst, decimal)
         typed[col] = p.values
-        bad_rows = rawm.index[p.bad.to_numpy() & ~blank.to_numpy()]
+        for f in p.findings:
+            _issue(report, f.code, name, table, f.message, rawm.index[f.cells.to_numpy()], rawm,
+                   [col], column=col)
+        cur = [n.split(":", 1)[1] for n in p.notes if n.startswith("currency:")]
+        if cur:
+            currencies[col] = cur[0]
+        bad = p.bad.to_numpy() & ~blank.to_numpy()
+        out_of_range = p.bad_reasons.get("out_of_range")
+        oor_rows = []
+        if out_of_range is not None and out_of_range.any():
+            oor = out_of_range.to_numpy() & bad
+            bad = bad & ~oor
+            oor_rows = rawm.index[oor]
+        bad_rows = rawm.index[bad]
         amb = [n for n in p.notes if n.startswith("ambiguous_dayfirst")]
         if amb:
             _issue(report, "ambiguous_dates", name, table,
-                   f"dates such as {amb[0].split(':', 1)[1]!r} could be day-first or "
+                   f"dates such as {short(amb[0].split(':', 1)[1], 40)!r} could be day-first or "
                    "month-first and nothing in the column decides; read day-first "
                    "(pass dayfirst=False or options: {dayfirst: false} to change)", column=col)
         ids = (t.key, "customer_id") + tuple(ROW_KEYS.get(table, ()))
@@ -210,9 +277,30 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
             else:
                 _issue(report, "bad_value", name, table,
                        f"{what} that could not be read", bad_rows, rawm, [col], column=col)
+        if len(oor_rows):
+            _issue(report, "bad_required_value" if c.required else "bad_value", name, table,
+                   "dates before 1677 or after 2262, beyond the dates the kit can hold",
+                   oor_rows, rawm, [col], column=col)
     typed = pd.DataFrame(typed, index=rawm.index)
     ignored = [str(c) for c in frame.columns if c not in colmap]
-    return ParsedTable(name, table, rawm, typed, colmap, ignored)
+    records = getattr(raw, "records", None)
+    if records is None:
+        records = len(frame) + len(raw.malformed) + len(blank_lines)
+    return ParsedTable(name, table, rawm, typed, colmap, ignored, records, currencies)
+
+
+def _report_problem(report, prob: dict, file: str, table: str) -> None:
+    """Add a problem found while reading the file (see ``RawTable.problems``)."""
+    code = prob["code"]
+    lines = prob.get("lines")
+    rows = pd.Index([] if lines is None else np.asarray(lines), dtype=np.int64)
+    n = prob.get("count", len(rows))
+    message = prob["message"]
+    examples = [{k: (v if k == "line" else short(v)) for k, v in e.items()}
+                for e in prob.get("examples", ())[:MAX_EXAMPLES]]
+    report.add(code, RULES[code][0], file, f"{message}; {RULES[code][2]}" if n else message,
+               count=n, table=table, column=prob.get("column", ""), examples=examples,
+               rows=rows)
 
 
 def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
@@ -269,11 +357,18 @@ def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
         if c in present:
             col(c, pa.Check(lambda s, lo=lo, hi=hi: (s >= lo) & (s <= hi), name="out_of_range"))
     if table == "transactions" and "is_return" in present:
+        # a blank flag or amount is not a contradiction (cleaning sets blank flags from the
+        # sign): NA counts as passing, so a check never yields NA (pandera would fail on it)
+        def flag(d, value):
+            return (d["is_return"] == value).fillna(False).to_numpy(bool)
+
         frame_checks.append(pa.Check(
-            lambda d: ~((d["amount"] < 0) & (d["is_return"] == False)),  # noqa: E712 (NA-safe)
+            lambda d: pd.Series(~((d["amount"] < 0).to_numpy(bool) & flag(d, False)),
+                                index=d.index),
             name="negative_not_return"))
         frame_checks.append(pa.Check(
-            lambda d: ~((d["amount"] > 0) & (d["is_return"] == True)),  # noqa: E712
+            lambda d: pd.Series(~((d["amount"] > 0).to_numpy(bool) & flag(d, True)),
+                                index=d.index),
             name="positive_return"))
     schema = pa.DataFrameSchema(
         {c: pa.Column(nullable=True, checks=cols.get(c, []), required=False) for c in data_cols},
@@ -311,7 +406,7 @@ def check_rules(pt: ParsedTable, report: ValidationReport, customer_ids=None,
         fc = e.failure_cases
     finally:
         cache.clear()
-    fc = fc[fc["check"].isin(list(_RULE_TEXT))]
+    fc = fc[fc["check"].isin(list(_RULE_TEXT)) & fc["index"].notna()]
     key = TABLES[pt.table].key
     frame_level = fc["check"].isin(_FRAME_RULES)
     fc = fc.assign(column=fc["column"].where(~frame_level, ""))
