@@ -19,7 +19,10 @@ The result of :func:`load_client` is a :class:`ClientLoad`:
   with its reason (nothing is changed silently);
 * ``sources`` - how each file was read (encoding, delimiter, header line) and mapped;
 * ``ok`` - True when no error blocks; ``to_text()``, ``to_markdown()``, ``to_html()`` render the
-  whole check; ``save(folder, anonymise=...)`` writes data and reports to a new folder.
+  whole check (``redact=True``: without personal data, header cells of a file without a header
+  shown as "column 3"); ``save(folder, anonymise=..., salt=...)`` writes data and reports to a
+  new folder (with ``anonymise``: HMAC-SHA256 pseudonyms, the same for the same salt across
+  exports, and scrubbed free texts; see :mod:`.anonymise`).
 
 Problems of the data are reported, never raised: only an unusable call (a missing path, a bad
 mapping) raises :class:`ClientDataError`, always with a one-line message.

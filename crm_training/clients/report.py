@@ -4,7 +4,8 @@ Two records travel with every :func:`crm_training.load_client` result and are wr
 the cleaned data: the :class:`ValidationReport` (every problem found, at once, each with a
 severity, a count and up to five example lines of the source file) and the :class:`CleaningLog`
 (every row dropped or value changed, with its reason). Nothing is changed silently. Used in the
-workshop chapter and by ``crm-training validate``.
+workshop chapter and by ``crm-training validate``. ``redacted()`` gives a copy of either without
+personal data, for the reports of anonymised outputs (see :class:`.anonymise.Redactor`).
 
 Examples
 --------
@@ -101,9 +102,27 @@ class ValidationReport:
     def _sorted(self) -> list[Issue]:
         return sorted(self.issues, key=lambda i: SEVERITIES.index(i.severity))
 
-    def redacted(self, pii_columns) -> "ValidationReport":
-        """A copy whose examples hide personal data (for reports of anonymised outputs)."""
-        return ValidationReport([_redact_issue(i, pii_columns) for i in self.issues])
+    def redacted(self, pii_columns=(), headers=None, names=()) -> "ValidationReport":
+        """A copy without personal data (for reports of anonymised outputs): examples of
+        ``pii_columns`` hidden, header cells that are values (``headers``: file -> {cell:
+        label}) shown by their label, personal data and ``names`` scrubbed from every message
+        and example. ``pii_columns`` may be an :class:`~.anonymise.Redactor` instead.
+
+        Examples
+        --------
+        >>> rep = ValidationReport()
+        >>> rep.add("missing_columns", "error", "c.csv", "found: C1, Ann Lee, 138 1234 5678")
+        >>> rep.add("bad_value", "warning", "c.csv", "bad", examples=[{"line": 2, "email": "a@b"}])
+        >>> print(rep.redacted({"email"}).to_text())  # doctest: +NORMALIZE_WHITESPACE
+        Validation: 1 error, 1 warning
+          ERROR   c.csv: found: C1, Ann Lee, [phone]
+          WARNING c.csv: bad
+                   line 2, email='[redacted]'
+        """
+        r = _redactor(pii_columns, headers, names)
+        r.prime([(i.message, i.file) for i in self.issues]
+                + [t for i in self.issues for t in r.example_texts(i.examples, i.file)])
+        return ValidationReport([_redact_issue(i, r) for i in self.issues])
 
     # ------------------------------------------------------------------ rendering
     def headline(self) -> str:
@@ -183,9 +202,14 @@ class CleaningLog:
         return pd.DataFrame(rows, columns=["file", "table", "action", "column", "count", "reason",
                                            "examples"])
 
-    def redacted(self, pii_columns) -> "CleaningLog":
-        return CleaningLog([CleaningStep(s.file, s.table, s.action, s.count, s.reason, s.column,
-                                         [_redact_example(e, pii_columns) for e in s.examples])
+    def redacted(self, pii_columns=(), headers=None, names=()) -> "CleaningLog":
+        """A copy without personal data (see :meth:`ValidationReport.redacted`)."""
+        r = _redactor(pii_columns, headers, names)
+        r.prime([(s.reason, s.file) for s in self.steps]
+                + [t for s in self.steps for t in r.example_texts(s.examples, s.file)])
+        return CleaningLog([CleaningStep(s.file, s.table, s.action, s.count,
+                                         r.text(s.reason, s.file), r.header(s.column, s.file),
+                                         [r.example(e, s.file) for e in s.examples])
                             for s in self.steps])
 
     def to_text(self) -> str:
@@ -229,22 +253,14 @@ def _html_table(title: str, frame: pd.DataFrame) -> str:
     return f"<h2>{html.escape(title)}</h2>\n{body}\n"
 
 
-def _redact_example(e, pii_columns):
-    from .anonymise import scrub_text
+def _redactor(pii_columns, headers=None, names=()):
+    from .anonymise import Redactor
 
-    if not isinstance(e, dict):
-        return "[redacted]"
-    out = {}
-    for k, v in e.items():
-        if k == "line":
-            out[k] = v
-        elif k in pii_columns or k == "text_of_line":
-            out[k] = "[redacted]"
-        else:
-            out[k] = scrub_text(str(v))
-    return out
+    if isinstance(pii_columns, Redactor):
+        return pii_columns
+    return Redactor(pii_columns, headers, names)
 
 
-def _redact_issue(i: Issue, pii_columns) -> Issue:
-    return Issue(i.code, i.severity, i.file, i.message, i.count, i.table, i.column,
-                 [_redact_example(e, pii_columns) for e in i.examples], i.rows)
+def _redact_issue(i: Issue, r) -> Issue:
+    return Issue(i.code, i.severity, i.file, r.text(i.message, i.file), i.count, i.table,
+                 r.header(i.column, i.file), [r.example(e, i.file) for e in i.examples], i.rows)
