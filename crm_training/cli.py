@@ -206,6 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `crm-training validate ... | head`: the reader has gone
+        import os
+
+        # no more output can reach the pipe: point stdout at /dev/null so that Python's
+        # flush at exit does not fail a second time (the documented recipe)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports it
 
 
 if __name__ == "__main__":  # pragma: no cover

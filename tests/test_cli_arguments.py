@@ -243,3 +243,24 @@ def test_every_argument_gets_an_exit_code_and_a_readable_line(world, name, monke
 def test_the_argument_tables_cover_every_subcommand():
     assert set(SUBCOMMANDS) == set(ACTIONS)
     assert any(opts == ("--out",) for opts, _, _ in ACTIONS["generate"])
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`crm-training validate ... | head`: the reader goes away; no traceback, exit 141."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "orders.csv"
+    src.write_text("Order ID,Customer ID,Order Date,Net Amount\n" + "".join(
+        f"A{i},C{i},2024-01-05,{i}.5\n" for i in range(50)), encoding="utf-8")
+    files = [tmp_path / f"orders_{i:03d}.csv" for i in range(400)]  # a long report to print
+    for f in files:
+        f.write_bytes(src.read_bytes())
+    proc = subprocess.Popen([sys.executable, "-m", "crm_training.cli", "validate",
+                             str(tmp_path), "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.read(10)  # read a little, then hang up
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() in (0, 1, 141)
+    assert "Traceback" not in err and "BrokenPipe" not in err
