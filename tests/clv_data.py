@@ -1,15 +1,19 @@
-"""Test-only access to the CDNOW summaries that ship inside the lifetimes 0.11.3 wheel.
+"""Test-only access to the CDNOW data that ship inside the lifetimes 0.11.3 package.
 
 The published BG/NBD, Pareto/NBD and Gamma-Gamma estimates (Fader, Hardie & Lee 2005) were made
-on these data, so the CLV tests compare against them. The wheel is read as a zip: lifetimes is
-never imported (its import breaks on current setuptools) and is not a dependency of the kit.
+on these data, so the CLV tests compare against them; the raw logs (``CDNOW_master.txt``, 23,570
+customers, and ``CDNOW_sample.txt``, the 2,357-customer cohort the papers fit) are what a
+consultant's export looks like. lifetimes is a test extra (``pip install -e ".[test]"``) whose
+files are read from where pip put them: it is never imported (its import breaks on current
+setuptools) and is not a dependency of the kit.
 
-Where the wheel is looked for, in order:
-1. the path in the environment variable ``CRM_LIFETIMES_WHEEL``;
-2. ``tests/.cache/Lifetimes-0.11.3-*.whl`` (git ignores it);
-3. otherwise the first test that needs it downloads it there with
-   ``python -m pip download --no-deps lifetimes==0.11.3 -d tests/.cache`` (PyPI only). If that fails the test fails - never
-   skips - with the command to run.
+Where the files are looked for, in order:
+1. the installed lifetimes package (found with importlib, without importing it);
+2. the wheel in the environment variable ``CRM_LIFETIMES_WHEEL``;
+3. ``tests/.cache/Lifetimes-0.11.3-*.whl`` (git ignores it);
+4. otherwise the first test that needs it downloads it there with
+   ``python -m pip download --no-deps lifetimes==0.11.3 -d tests/.cache`` (PyPI only). If that
+   fails the test fails - never skips - with the command to run.
 """
 from __future__ import annotations
 
@@ -60,9 +64,43 @@ def lifetimes_wheel() -> Path:
     return path
 
 
-def _read(name: str) -> pd.DataFrame:
+def _installed() -> Path | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("lifetimes")  # a top-level package: not imported
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "datasets"
+    return folder if (folder / "CDNOW_master.txt").is_file() else None
+
+
+def dataset_bytes(name: str) -> bytes:
+    """The bytes of one file of ``lifetimes/datasets`` (installed package, else the wheel)."""
+    folder = _installed()
+    if folder is not None and not os.environ.get(ENV):
+        return (folder / name).read_bytes()
     with zipfile.ZipFile(lifetimes_wheel()) as z:
-        return pd.read_csv(io.BytesIO(z.read(f"lifetimes/datasets/{name}")))
+        return z.read(f"lifetimes/datasets/{name}")
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(dataset_bytes(name)))
+
+
+def cdnow_log(sample: bool = False) -> pd.DataFrame:
+    """The raw CDNOW log: customer_id (text, as written: '00001'), timestamp, quantity, amount.
+
+    ``sample=True`` gives the 2,357-customer cohort the published estimates were fitted on.
+    """
+    if sample:
+        names, header = ["customer_id", "cohort_id", "date", "quantity", "amount"], None
+    else:
+        names, header = ["customer_id", "date", "quantity", "amount"], 0
+    name = "CDNOW_sample.txt" if sample else "CDNOW_master.txt"
+    df = pd.read_csv(io.BytesIO(dataset_bytes(name)), sep=r"\s+", names=names, header=header,
+                     dtype={"customer_id": str, "date": str})
+    df["timestamp"] = pd.to_datetime(df["date"], format="%Y%m%d")
+    return df[["customer_id", "timestamp", "quantity", "amount"]]
 
 
 def cdnow_summary() -> pd.DataFrame:

@@ -18,9 +18,10 @@ from .beta_geo import BetaGeoModel
 from .gamma_gamma import GammaGammaModel
 from .pareto_nbd import ParetoNBDModel
 from .simulate import simulate_bg_nbd, simulate_gamma_gamma, simulate_pareto_nbd
-from .utils import (clv_forecast, customer_lifetime_value, historic_clv, rfm_summary,
-                    rfm_train_test_split)
+from .utils import (clv_forecast, customer_lifetime_value, historic_clv, holdout_check,
+                    rfm_summary, rfm_train_test_split)
 
 __all__ = ["CLVModel", "BetaGeoModel", "ParetoNBDModel", "GammaGammaModel", "rfm_summary",
            "rfm_train_test_split", "historic_clv", "customer_lifetime_value", "clv_forecast",
+           "holdout_check",
            "simulate_bg_nbd", "simulate_pareto_nbd", "simulate_gamma_gamma"]

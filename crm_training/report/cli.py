@@ -14,6 +14,7 @@ _DEFAULTS = ReportParams()
 _PARAMS = {  # option -> ReportParams name
     "industry": "industry", "company": "company", "language": "language",
     "customers": "n_customers", "seed": "seed", "horizon": "horizon", "data": "data_dir",
+    "margin": "margin", "currency": "currency",
 }
 
 
@@ -31,6 +32,11 @@ def add_arguments(parser):
                         f"(default {_DEFAULTS.horizon})")
     parser.add_argument("--data", metavar="DIR", help="a client's export folder (validated) "
                         "instead of synthetic data")
+    parser.add_argument("--margin", type=float, metavar="SHARE", help="share of revenue that "
+                        "is profit (0.3 = 30%%) for data without costs (default: such data are "
+                        "reported as revenue)")
+    parser.add_argument("--currency", help="currency of the amounts: USD, EUR, CNY, $, ¥ ... "
+                        "(default: detected from the data)")
     parser.add_argument("--out", help="new or empty folder for report.html and report.ipynb")
     parser.add_argument("--pdf", action="store_true", help="also print report.pdf with headless "
                         "Chromium (Debian: apt-get install chromium)")

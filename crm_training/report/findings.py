@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import clv, evaluation, experience, loyalty, service
 from .. import segmentation as seg
+from ..money import currency_code, detected_currency, value_basis, with_margin
 # one definition of the limits: those the runner validates before a report runs
 from .runner import HORIZON_RANGE, LANGUAGES, N_CUSTOMERS_RANGE  # noqa: F401
 
@@ -138,8 +139,14 @@ def _clv(data, feats, horizon, measure, tiers, a):
         margin = float(np.clip(feats["profit"].sum() / feats["monetary"].sum(), 0.0, 1.0))
     table, rfm, bgnbd, gg = clv.clv_forecast(data.transactions, months=horizon,
                                              annual_discount=a["discount_rate"], margin=margin)
+    try:  # the forecast's own check: fitted on the first half, tested on the second
+        check = clv.holdout_check(data.transactions)
+    except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
+        check = None
     value, p_alive = table["clv"], table["p_alive"]
-    table["value_tier"] = tiers.reindex(table.index).astype("string").fillna("potential")
+    table["value_tier"] = (tiers.reindex(table.index).astype("string").fillna("potential")
+                           if tiers is not None else pd.Series("potential", index=table.index,
+                                                               dtype="string"))
     at_risk = table["p_alive"] < a["p_alive_risk"]
     high = table["value_tier"] == "high"
     top = table.sort_values("clv", ascending=False)
@@ -151,6 +158,8 @@ def _clv(data, feats, horizon, measure, tiers, a):
         "horizon_months": int(horizon),
         "margin": margin,
         "params": {**bgnbd.params_, **gg.params_},
+        "summary": bgnbd.summary(),  # per day; "check" holds the calibration fit in weeks
+        "check": check,
         "table": table,
         "top_customers": top.head(10),
         "total": float(value.sum()),
@@ -326,7 +335,8 @@ def _actions(f: Findings, aov, profit_year, a) -> pd.DataFrame:
 
 
 def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.",
-                     seed: int = 0, assumptions: dict | None = None) -> Findings:
+                     seed: int = 0, assumptions: dict | None = None, margin: float | None = None,
+                     currency: str | None = None) -> Findings:
     """Every figure of a case-study report, from one :class:`~crm_training.CRMData`.
 
     Parameters
@@ -339,6 +349,11 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     company : name shown in the report.
     seed : seed of the bootstrap of the matched loyalty uplift.
     assumptions : overrides of :data:`DEFAULT_ASSUMPTIONS` (unknown keys raise).
+    margin : share of revenue that is profit, for data without costs (0 < margin <= 1): every
+        figure is then profit at this margin (``meta["value_basis"] == "margin"``). Ignored
+        when the data have costs; without both the figures are revenue (``"revenue"``).
+    currency : ISO code or symbol of the amounts; default the data's (``meta["currency"]``,
+        detected from the export's symbols), else none stated.
 
     Returns
     -------
@@ -362,39 +377,83 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     if not _has(data.transactions):
         raise ValueError("data.transactions is empty: a report needs the customers' purchases")
     tx = data.transactions
-    measure = "profit" if "cost" in tx and tx["cost"].notna().any() else "revenue"
+    basis = value_basis(tx, margin)
+    if basis == "margin":
+        data = with_margin(data, float(margin))
+        tx = data.transactions
+    measure = "revenue" if basis == "revenue" else "profit"
     years = _years(data)
     meta = dict(data.meta or {})
     ts = tx["timestamp"]
     meta.update(company=company, n_customers=len(data.customers), measure=measure,
-                start=ts.min(), end=ts.max(), years=years,
-                currency=meta.get("currency") or "", transactions=len(tx))
+                start=ts.min(), end=ts.max(), years=years, value_basis=basis,
+                margin=float(margin) if basis == "margin" else None,
+                currency=currency_code(currency) or detected_currency(meta.get("currency")),
+                transactions=len(tx))
     f = Findings(meta=meta, assumptions=a)
-    f.concentration = _concentration(data, measure)
+    skipped = meta.setdefault("skipped", {})
+    customers = int(tx["customer_id"].nunique())
+    repeat = int((tx.loc[tx["amount"] > 0].groupby("customer_id")["timestamp"].nunique()
+                  > 1).sum())
+    f.concentration = _section(skipped, "concentration", lambda: _concentration(data, measure),
+                               few=customers < MIN_CUSTOMERS["concentration"], n=customers)
     feats = seg.customer_features(data)  # once: RFM scores and the CLV margin share it
-    f.segments = _segments(feats, f.concentration["values"], years)
-    f.clv = _clv(data, feats, horizon_months, measure, f.segments["tiers"], a)
+    if f.concentration is not None:
+        f.segments = _section(skipped, "segments",
+                              lambda: _segments(feats, f.concentration["values"], years),
+                              few=customers < MIN_CUSTOMERS["segments"], n=customers)
+    else:
+        skipped["segments"] = skipped["concentration"]
+    tiers = f.segments["tiers"] if f.segments is not None else None
+    f.clv = _section(skipped, "clv", lambda: _clv(data, feats, horizon_months, measure, tiers, a),
+                     few=repeat < MIN_REPEAT_BUYERS, n=repeat, code="few_repeat_buyers")
     sales = tx.loc[tx["amount"] > 0, "amount"]
     aov = float(sales.mean()) if len(sales) else 0.0
     last = tx[ts > ts.max() - pd.Timedelta(days=365)]
     profit_year = float((last["amount"] - last["cost"].fillna(0)).sum() if measure == "profit"
                         else last["amount"].sum())
     meta.update(avg_order_value=aov, profit_year=profit_year)
-    skipped = meta.setdefault("skipped", {})
     optional = (("experience", data.surveys, "nps", lambda: _experience(data.surveys)),
                 ("loyalty", data.loyalty_events, "points", lambda: _loyalty(data, aov, seed, a)),
                 ("service", data.tickets, "created_at", lambda: _service(data.tickets, a)))
     for section, table, column, compute in optional:
-        if not _has(table) or table[column].isna().all():
-            skipped[section] = f"no {column} values"
+        if not _has(table):
+            skipped[section] = {"code": "no_table", "table": SECTION_TABLES[section]}
             continue
-        try:
-            setattr(f, section, compute())
-        except (KeyError, ValueError, TypeError, ZeroDivisionError) as e:
-            # a client's table too incomplete for this section: the report says so
-            skipped[section] = f"{type(e).__name__}: {e}"
+        if table[column].isna().all():
+            skipped[section] = {"code": "no_values", "table": SECTION_TABLES[section],
+                                "column": column}
+            continue
+        setattr(f, section, _section(skipped, section, compute))
     f.actions = _actions(f, aov, profit_year, a)
     return f
+
+
+#: the fewest customers (with a purchase) a section is computed for, and the fewest repeat
+#: buyers (customers with purchases on two days or more) a BG/NBD + Gamma-Gamma fit needs
+MIN_CUSTOMERS = {"concentration": 1, "segments": 10}
+MIN_REPEAT_BUYERS = 20
+SECTION_TABLES = {"concentration": "transactions", "segments": "transactions",
+                  "clv": "transactions", "experience": "surveys", "loyalty": "loyalty_events",
+                  "service": "tickets"}
+
+
+def _section(skipped: dict, section: str, compute, few: bool = False, n: int = 0,
+             code: str = "few_customers"):
+    """``compute()``, or None with the reason in ``skipped[section]`` (a code and its figures,
+    which :mod:`.text` turns into a sentence in the report's language): too little data, or
+    data the section's engine cannot use."""
+    if few:
+        need = MIN_REPEAT_BUYERS if code == "few_repeat_buyers" else MIN_CUSTOMERS[section]
+        skipped[section] = {"code": code, "n": int(n), "need": int(need)}
+        return None
+    try:
+        return compute()
+    except (KeyError, ValueError, TypeError, ZeroDivisionError, np.linalg.LinAlgError) as e:
+        # a client's table too incomplete for this section: the report says so
+        detail = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+        skipped[section] = {"code": "failed", "detail": detail}
+        return None
 
 
 def report_data(industry: str = "retail", n_customers: int = 5000, seed: int = 7,

@@ -109,6 +109,9 @@ class ReportParams:
     data_dir : a client's export folder (validated with :func:`crm_training.load_client`)
         instead of synthetic data.
     horizon : analysis horizon in months (value and churn projections).
+    margin : share of revenue that is profit (0.3 = 30%), for data without costs; without it
+        such data are reported as revenue, and said so.
+    currency : ISO code or symbol of the amounts (default: detected from the data).
 
     Examples
     --------
@@ -123,6 +126,8 @@ class ReportParams:
     language: str = "en"
     data_dir: str | None = None
     horizon: int = 36
+    margin: float | None = None
+    currency: str | None = None
     unknown: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -170,6 +175,13 @@ class ReportParams:
         found += _int_problem("horizon", self.horizon, HORIZON_RANGE, unit=" months")
         if not _is_int(self.seed) or self.seed < 0:
             found.append(f"seed must be a whole number >= 0, not {self.seed!r}")
+        from crm_training.money import check_margin, currency_code
+
+        for check, value in ((check_margin, self.margin), (currency_code, self.currency)):
+            try:
+                check(value)
+            except ValueError as e:
+                found.append(str(e))
         if self.data_dir is not None:
             if not isinstance(self.data_dir, (str, os.PathLike)) or not str(self.data_dir) \
                     or "\x00" in str(self.data_dir):

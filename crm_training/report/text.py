@@ -49,6 +49,47 @@ TEXT = {
     "not_available": {"en": "*{section}: not available in this data (the table {table} is "
                             "missing or empty).*",
                       "zh": "*{section}：本数据中不可用（缺少{table}表或该表为空）。*"},
+    "s_clv_check": {
+        "en": "Check of the model ({model}, time in weeks): fitted on the {customers} customers "
+              "of the first {cal_weeks} weeks (to {cal_end}): {params} (standard errors {se}); "
+              "over the next {hold_weeks} weeks it predicts "
+              "{predicted} repeat purchases against {actual} made ({error}).",
+        "zh": "模型检验（{model}，时间单位为周）：用前{cal_weeks}周（至{cal_end}）的{customers}位客户拟合，"
+              "{params}（标准误{se}）；对随后{hold_weeks}周预测重复购买"
+              "{predicted}次，实际{actual}次（{error}）。"},
+    "s_clv_no_check": {
+        "en": "The model could not be checked on a holdout period (too little history).",
+        "zh": "数据历史太短，无法在保留期内检验模型。"},
+    "s_money_cost": {"en": "Amounts are in {currency}; values are profit: revenue minus the "
+                           "costs in the data.",
+                     "zh": "金额单位为{currency}；价值为利润：收入减去数据中的成本。"},
+    "s_money_margin": {"en": "Amounts are in {currency}; values are profit at an assumed margin "
+                             "of {margin} of revenue (the data have no costs).",
+                       "zh": "金额单位为{currency}；价值为利润，按假定毛利率{margin}计算（数据中没有成本）。"},
+    "s_money_revenue": {"en": "Amounts are in {currency}; values are revenue, not profit: the "
+                              "data have no costs and no margin was given (with a margin, e.g. "
+                              "30%, every figure would be profit).",
+                        "zh": "金额单位为{currency}；价值为收入而非利润：数据中没有成本，也未给出毛利率"
+                              "（给出毛利率，例如30%，所有数字都将按利润计算）。"},
+    "no_currency": {"en": "the data's currency (not stated in the export)",
+                    "zh": "数据自身的货币（导出文件中未注明）"},
+    "na_no_table": {"en": "*{section}: not available: it needs the {table} table, which is not "
+                          "in this data.*",
+                    "zh": "*{section}：不可用：需要{table}表，本数据中没有。*"},
+    "na_no_values": {"en": "*{section}: not available: the {table} table has no {column} "
+                           "values.*",
+                     "zh": "*{section}：不可用：{table}表中没有{column}的数值。*"},
+    "na_few_customers": {"en": "*{section}: not available: it needs at least {need} customers "
+                               "with purchases; these data have {n}.*",
+                         "zh": "*{section}：不可用：至少需要{need}位有购买记录的客户，本数据只有{n}位。*"},
+    "na_few_repeat_buyers": {"en": "*{section}: not available: a lifetime-value forecast needs "
+                                   "at least {need} repeat buyers (customers who bought on two "
+                                   "days or more); these data have {n}.*",
+                             "zh": "*{section}：不可用：客户终身价值预测至少需要{need}位重复购买的客户"
+                                   "（在两天或以上有购买），本数据只有{n}位。*"},
+    "na_failed": {"en": "*{section}: not available: these data could not be used for it "
+                        "({detail}).*",
+                  "zh": "*{section}：不可用：无法用本数据计算（{detail}）。*"},
     "appendix_synthetic": {"en": "The data are synthetic (built-in generator): no data-quality "
                                  "check is needed.",
                            "zh": "本报告使用内置生成器的模拟数据，无需数据质量检查。"},
@@ -430,7 +471,7 @@ def md_escape(value: str) -> str:
     >>> print(md_escape('<svg onload=x> [a](javascript:b) *c*'))
     &lt;svg onload=x&gt; \\[a\\](javascript:b) \\*c\\*
     """
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=True))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
 def heading(key: str, language: str, level: int = 2) -> str:
@@ -451,10 +492,29 @@ def section_name(section: str, language: str) -> str:
     return SECTION_NAMES[section][language]
 
 
-def not_available(section: str, language: str) -> str:
-    """The note shown in place of a section whose table is missing."""
-    return t("not_available", language, section=section_name(section, language),
-             table=SECTION_NAMES[section]["table"])
+TABLE_NAMES = {"transactions": "交易", "surveys": "问卷", "loyalty_events": "积分流水",
+               "tickets": "工单", "customers": "客户"}
+
+
+def not_available(section: str, language: str, reason: dict | None = None) -> str:
+    """The note shown in place of a section that could not be computed, saying why
+    (``reason``: the code and figures :func:`~.findings.compute_findings` records in
+    ``meta["skipped"]``).
+
+    Examples
+    --------
+    >>> not_available("clv", "en", {"code": "few_repeat_buyers", "n": 4, "need": 20})[:60]
+    '*Customer lifetime value: not available: a lifetime-value fo'
+    """
+    name = section_name(section, language)
+    table = SECTION_NAMES[section]["table"]
+    shown_table = TABLE_NAMES.get(table, table) if language == "zh" else table
+    if isinstance(reason, dict) and f"na_{reason.get('code')}" in TEXT:
+        figures = {k: v for k, v in reason.items() if k != "code"}
+        if "table" in figures and language == "zh":
+            figures["table"] = TABLE_NAMES.get(figures["table"], figures["table"])
+        return t(f"na_{reason['code']}", language, section=name, **figures)
+    return t("not_available", language, section=name, table=shown_table)
 
 
 def header(column, language: str) -> str:
@@ -479,7 +539,7 @@ def section_text(section: str, findings, language: str) -> list[str]:
     _check(language)
     f = findings
     if getattr(f, section) is None:
-        return [not_available(section, language)]
+        return [not_available(section, language, f.meta.get("skipped", {}).get(section))]
     g = _figures(f, language)
     cur, measure = g["cur"], g["measure"]
     if section == "concentration":
@@ -503,7 +563,8 @@ def section_text(section: str, findings, language: str) -> list[str]:
                 t("s_churn", language, at_risk=fmt_pct(c["at_risk_share"]),
                   threshold=f"{f.assumptions['p_alive_risk']:.1f}",
                   high_at_risk=fmt_num(c["high_tier_at_risk"]),
-                  high_at_risk_share=fmt_pct(c["high_tier_at_risk_share"]))]
+                  high_at_risk_share=fmt_pct(c["high_tier_at_risk_share"])),
+                clv_check_text(c.get("check"), language)]
     if section == "experience":
         e = f.experience
         out = [t("s_experience", language, nps=fmt_points(e["nps"]), low=fmt_points(e["nps_low"]),
@@ -596,6 +657,44 @@ def executive_summary(findings, recs: pd.DataFrame, language: str = "en") -> lis
             out += section_text(section, findings, language)[:1 if section != "loyalty" else 2]
     out.append(recommendation_sentence(recs, expected_return(recs, findings), findings, language))
     return out
+
+
+def clv_check_text(check, language: str) -> str:
+    """The sentence of the CLV model's holdout check: calibration parameters (weeks), and
+    predicted against actual repeat purchases in the holdout."""
+    if not check:
+        return t("s_clv_no_check", language)
+    est, se = check["summary"]["estimate"], check["summary"]["std_error"]
+    sep = "，" if language == "zh" else ", "
+    error = check["error"]
+    shown = (("+" if error >= 0 else "−") + fmt_pct(abs(error), 1)) if np.isfinite(error) else "–"
+    return t("s_clv_check", language, customers=fmt_num(check["customers"]),
+             cal_weeks=fmt_num(check["calibration_weeks"]),
+             cal_end=f"{check['calibration_end']:%Y-%m-%d}",
+             model="BG/NBD",
+             params=sep.join(f"{shown_name} = {est[k]:.3f}" for k, shown_name in
+                             (("r", "r"), ("alpha", "α"), ("a", "a"), ("b", "b"))),
+             se=sep.join(f"{v:.3f}" for v in se[["r", "alpha", "a", "b"]]),
+             hold_weeks=fmt_num(check["weeks"]), predicted=fmt_num(check["predicted"]),
+             actual=fmt_num(check["actual"]), error=shown)
+
+
+def money_text(findings, language: str) -> str:
+    """The sentence saying what the money figures are: currency, and profit or revenue.
+
+    Examples
+    --------
+    >>> import crm_training
+    >>> from crm_training.report.findings import compute_findings
+    >>> f = compute_findings(crm_training.generate("retail", 300, seed=1), horizon_months=12)
+    >>> money_text(f, "en")
+    'Amounts are in USD; values are profit: revenue minus the costs in the data.'
+    """
+    m = findings.meta
+    currency = m.get("currency") or t("no_currency", language)
+    basis = m.get("value_basis", "cost" if m.get("measure") == "profit" else "revenue")
+    return t(f"s_money_{basis}", language, currency=currency,
+             margin=fmt_pct(m.get("margin") or 0))
 
 
 def assumptions_text(findings, language: str) -> str:
