@@ -449,5 +449,37 @@ def test_notebook_copies_are_identical_and_clean():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     names = re.findall(r"^(\w+)\s*=", "".join(code[0]["source"]), flags=re.MULTILINE)
-    assert names == ["industry", "n_customers", "seed", "locale", "data_dir"]
+    assert names == ["industry", "n_customers", "seed", "locale", "data_dir", "margin", "currency"]
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+def test_margin_and_currency_reach_the_workshop_as_in_the_report(monkeypatch):
+    from crm_training.workshop import Dashboard
+
+    data = crm_training.generate("retail", 600, seed=3)
+    revenue_only = crm_training.CRMData(
+        customers=data.customers, transactions=data.transactions.drop(columns="cost"),
+        meta={"currency": "CNY"})
+    plain = WorkshopData(revenue_only)
+    assert plain.value_basis == "revenue" and plain.currency == "CNY"
+    priced = WorkshopData(revenue_only, margin=0.3, currency="$")
+    assert priced.value_basis == "margin" and priced.currency == "USD"
+    # the CLV of profit at 30% is 30% of the CLV of revenue, customer by customer
+    ratio = (priced.clv()["clv"] / plain.clv()["clv"]).dropna()
+    assert np.allclose(ratio, 0.3, rtol=1e-6)
+    assert WorkshopData(data, margin=0.9).value_basis == "cost"  # the data's own costs win
+    monkeypatch.setenv(wcli.MONEY_ENV["margin"], "0.25")
+    monkeypatch.setenv(wcli.MONEY_ENV["currency"], "EUR")
+    dash = Dashboard(data=revenue_only, seed=0)
+    assert dash.work.margin == 0.25 and dash.work.currency == "EUR"
+    assert "Amounts are in EUR; values are profit at an assumed margin of 25%" in dash.status.value
+
+
+def test_workshop_money_arguments_are_checked(tmp_path, capsys, no_voila):
+    assert main(["workshop", "--no-browser", "--margin", "30"]) == 2
+    assert "--margin: margin must be a share" in capsys.readouterr().err
+    assert main(["workshop", "--no-browser", "--currency", "dollars!"]) == 2
+    assert "--currency: currency must be" in capsys.readouterr().err
+    _, env = wcli.check_arguments(SimpleNamespace(data=None, root=None, port=0, no_browser=True,
+                                                  margin=0.3, currency="¥"))
+    assert env[wcli.MONEY_ENV["margin"]] == "0.3" and env[wcli.MONEY_ENV["currency"]] == "¥"

@@ -691,10 +691,15 @@ def money_text(findings, language: str) -> str:
     'Amounts are in USD; values are profit: revenue minus the costs in the data.'
     """
     m = findings.meta
-    currency = m.get("currency") or t("no_currency", language)
     basis = m.get("value_basis", "cost" if m.get("measure") == "profit" else "revenue")
-    return t(f"s_money_{basis}", language, currency=currency,
-             margin=fmt_pct(m.get("margin") or 0))
+    return money_sentence(m.get("currency"), basis, m.get("margin"), language)
+
+
+def money_sentence(currency, basis: str, margin, language: str) -> str:
+    """What the amounts are, from plain values (the workshop shows it too): ``currency`` an
+    ISO code ('' or None: not stated), ``basis`` one of :data:`crm_training.money.BASES`."""
+    return t(f"s_money_{basis}", language, currency=currency or t("no_currency", language),
+             margin=fmt_pct(margin or 0))
 
 
 def assumptions_text(findings, language: str) -> str:

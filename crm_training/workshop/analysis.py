@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import churn as churn_mod
+from .. import money
 from .. import clv as clv_mod
 from .. import segmentation as seg
 from ..segmentation.features import resolve_as_of
@@ -96,6 +97,9 @@ class WorkshopData:
         profit margin; revenue when the data has no cost).
     churn_horizon_days : churn means no purchase in this many days after the end of the data
         (the model learns it on the same window before the end).
+    margin : share of revenue that is profit, for data without costs (as the report's
+        ``--margin``); without it such data are analysed as revenue (``value_basis``).
+    currency : ISO code or symbol of the amounts (default: the data's ``meta["currency"]``).
 
     Examples
     --------
@@ -105,10 +109,19 @@ class WorkshopData:
     True
     """
 
-    def __init__(self, data, seed: int = 0, clv_months: int = 36, churn_horizon_days: int = 90):
+    def __init__(self, data, seed: int = 0, clv_months: int = 36, churn_horizon_days: int = 90,
+                 margin: float | None = None, currency: str | None = None):
         tx = getattr(data, "transactions", None)
         if tx is None or len(tx) == 0:
             raise ValueError("data has no transactions: nothing to segment")
+        # the money rules of the report: profit from costs, or at a stated margin, or revenue
+        self.value_basis = money.value_basis(tx, margin)
+        self.margin = money.check_margin(margin) if self.value_basis == "margin" else None
+        if self.value_basis == "margin":
+            data = money.with_margin(data, self.margin)
+        meta = getattr(data, "meta", None) or {}
+        self.currency = money.currency_code(currency) or money.detected_currency(
+            meta.get("currency"))
         self.data = data
         self.seed = int(seed)
         self.clv_months = int(clv_months)

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .paths import ROOT_ENV, within
+from .paths import MONEY_ENV, ROOT_ENV, within
 
 DATA_ENV = "CRM_WORKSHOP_DATA"
 TOKEN_ENV = "CRM_WORKSHOP_TOKEN"  # read (and removed from the environment) by server.py
@@ -52,6 +52,12 @@ def add_arguments(parser) -> None:
                         help="the dashboard's Folder box may open client folders under DIR "
                              "only (default: the --data folder itself; without --data and "
                              "--root, no client folder)")
+    parser.add_argument("--margin", type=float, default=None, metavar="SHARE",
+                        help="share of revenue that is profit (0.3 = 30%%) for data without "
+                             "costs, as in the report (default: such data shown as revenue)")
+    parser.add_argument("--currency", default=None,
+                        help="currency of the amounts: USD, EUR, CNY, $, ¥ ... (default: "
+                             "detected from the data)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--no-browser", action="store_true",
@@ -111,6 +117,16 @@ def check_arguments(args) -> tuple[int, dict] | str:
             return f"--data {args.data} is outside --root {args.root}: give a folder under it"
         env[DATA_ENV] = real
     env[ROOT_ENV] = root or ""  # "" = no client folder: the Folder box refuses every path
+    from .. import money
+
+    for name, check, value in (("margin", money.check_margin, getattr(args, "margin", None)),
+                               ("currency", money.currency_code, getattr(args, "currency", None))):
+        try:
+            check(value)
+        except ValueError as e:
+            return f"--{name}: {e}"
+        if value is not None:
+            env[MONEY_ENV[name]] = str(value)
     port = args.port
     if not 0 <= port <= 65535:
         return f"--port must be between 1 and 65535 (or 0 for any free port), not {port}"

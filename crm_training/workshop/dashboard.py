@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 from pathlib import Path
 
 import ipywidgets as W
@@ -23,7 +24,7 @@ from ..datagen import INDUSTRIES, generate
 from .analysis import (DEFAULT_FAMILY_WEIGHTS, FAMILIES, WorkshopData, csv_download_html,
                        default_rfm_ranges, rfm_thresholds, segment_customers, top_churn_risk,
                        top_clv)
-from .paths import resolve_client_path, root_from_env
+from .paths import MONEY_ENV, resolve_client_path, root_from_env
 
 _STYLE = """<style>
 .crm-dashboard table.crm-table {border-collapse: collapse; font-size: 12px; margin: 4px 0;}
@@ -92,6 +93,10 @@ class Dashboard:
     root : the folder the *Folder* box may open client folders under (symlinks resolved; see
         :mod:`crm_training.workshop.paths`); ``None`` = the ``CRM_WORKSHOP_ROOT`` environment
         variable that ``crm-training workshop`` sets, and without it any folder (JupyterLab).
+    margin, currency : the money rules of the report (:mod:`crm_training.money`): profit at
+        ``margin`` for data without costs, and the currency shown (default: the data's);
+        ``None`` = the ``CRM_WORKSHOP_MARGIN`` / ``CRM_WORKSHOP_CURRENCY`` environment variables
+        that ``crm-training workshop --margin / --currency`` set.
 
     Attributes
     ----------
@@ -118,7 +123,14 @@ class Dashboard:
 
     def __init__(self, data=None, data_dir=None, industry: str = "retail",
                  n_customers: int = 2000, seed: int = 1, locale: str = "en_US",
-                 csv_link_limit: int = 100_000, root=None):
+                 csv_link_limit: int = 100_000, root=None, margin=None, currency=None):
+        from .. import money
+
+        # as for the root: crm-training workshop --margin / --currency set the environment
+        env_margin = os.environ.get(MONEY_ENV["margin"])
+        self.margin = money.check_margin(margin if margin is not None else
+                                         float(env_margin) if env_margin else None)
+        self.currency = money.currency_code(currency or os.environ.get(MONEY_ENV["currency"]))
         self.locale = locale
         self.root = root_from_env() if root is None else str(root)
         self.csv_link_limit = int(csv_link_limit)
@@ -271,7 +283,8 @@ class Dashboard:
     def set_data(self, data, label: str):
         """Analyse new data: rebuild the cache, reset the RFM ranges, recompute."""
         with self._working("Preparing the analyses"):
-            self.work = WorkshopData(data, seed=int(self.seed.value))
+            self.work = WorkshopData(data, seed=int(self.seed.value), margin=self.margin,
+                                     currency=self.currency or None)
             ranges = default_rfm_ranges(self.work.features)
             self._quiet = True
             try:
@@ -344,11 +357,20 @@ class Dashboard:
                 self.download.value = ""
                 self.csv_button.layout.display = None
             self.status.value = (f"<b>{html.escape(self.label)}</b>: "
-                                 f"{len(r.assignment):,} customers with purchases segmented.")
+                                 f"{len(r.assignment):,} customers with purchases segmented. "
+                                 f"{html.escape(_money_line(self.work, self.locale))}")
 
     def _build_csv_link(self):
         if self.result is not None:
             self.download.value = csv_download_html(self.result.assignment)
+
+
+def _money_line(work, locale: str) -> str:
+    """What the amounts are (currency; profit or revenue), worded as in the report."""
+    from ..report.text import money_sentence
+
+    return money_sentence(work.currency, work.value_basis, work.margin,
+                          "zh" if str(locale).startswith("zh") else "en")
 
 
 def _problem(message: str) -> str:

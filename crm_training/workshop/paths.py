@@ -25,6 +25,8 @@ import os
 from pathlib import Path
 
 ROOT_ENV = "CRM_WORKSHOP_ROOT"
+# crm-training workshop --margin / --currency reach the dashboard's kernel as these
+MONEY_ENV = {"margin": "CRM_WORKSHOP_MARGIN", "currency": "CRM_WORKSHOP_CURRENCY"}
 
 
 class OutsideRootError(PermissionError):
