@@ -26,22 +26,30 @@
   every possible phone number and so reverse the pseudonyms; keep it secret and apart from the
   outputs. Without a salt a random one is drawn: the pseudonyms then match no other export. The
   salt is never stored: not in ``meta``, not in any file or message the kit writes.
-* **Free text** (ticket descriptions, survey comments, any personal text column, and every
-  example a redacted report shows) is scrubbed with RE2 regular expressions over whole columns
-  (:mod:`pyarrow.compute`): e-mails, also obfuscated ("ann at example dot com", "ann(at)x.com",
-  "ann＠x．com") -> ``[email]``; Chinese ID-card numbers (18 digits with a final X, 15 digits,
-  spaced or not) -> ``[id]``; phones (Chinese mobiles and landlines, "+86 138 1234 5678",
-  "(555) 123-4567", "+44 20 7946 0958", full-width digits, extensions, and 7+ digits after words
-  such as 电话 / tel / call) -> ``[phone]``; QQ numbers and WeChat ids after their keywords
-  (QQ, 扣扣, 微信, WeChat, vx, wxid_...) -> ``[qq]`` / ``[wechat]``; Chinese addresses (…省…市…区
-  …路…号…栋…单元…室, 小区, 街道) and English ones ("12 Baker Street", "221B Baker St., London",
-  "Apt 4, 55 Main Rd", P.O. Box) -> ``[address]``; the names of the customers in the data ->
-  ``[name]``. Dates, times, amounts ("¥1,234.50"), order numbers and short numbers are kept.
+* **Free text.** Every free-text column of every table (ticket descriptions, survey comments,
+  and the text columns the model does not class as personal: city, region, a transaction's
+  category; a row shifted one cell in Excel puts phones and e-mails there) and every example
+  a redacted report shows are scrubbed with the full scrubber of :mod:`.scrubbing`: e-mails,
+  phones, ID-card numbers, QQ and WeChat ids and addresses become ``[email]``, ``[phone]``,
+  ``[id]``, ``[qq]``, ``[wechat]``, ``[address]``, and names ``[name]`` (the customers' names in
+  any case and order, and a Chinese name glued to a phone). Dates, amounts and order numbers
+  are kept. Only the distinct values of a column are scrubbed.
+* **Other ids.** An id column (``transaction_id``, ``ticket_id`` ...) is kept as it is, unless
+  one of its values holds a phone, an e-mail or an ID-card number: then every value of the id
+  is pseudonymised (``ID-<hex>``, HMAC of ``<id name>:<value>``), in every column that refers
+  to it, so that joins such as ``original_transaction_id`` -> ``transaction_id`` or
+  ``loyalty_events.transaction_id`` still work (:data:`ID_FAMILIES`).
+* **Meta.** The file names and the path in ``meta`` (``files``, ``path``) are replaced by their
+  labels (:func:`file_labels`: "orders.csv" stays, "张伟_13812345678_订单.csv" becomes
+  "file 1.csv").
 * **Header guesses.** When a file has no header its first data row is read as the header, and
-  its cells appear in messages ("columns found: ..."). :func:`header_labels` tells which header
-  cells look like values rather than column names; redacted reports show them as "column 3"
-  (:class:`Redactor`, used by :meth:`ClientLoad.to_text(redact=True) <.loader.ClientLoad>` and
-  everything ``save(anonymise=True)`` writes).
+  its cells appear in messages ("columns found: ..."). Redacted reports show only the header
+  cells that are known column names (of the data model or their synonyms) as they are; every
+  other one is "column 3" (:func:`header_labels`), in messages, examples, sources and the
+  ignored lists (:class:`Redactor`, used by :meth:`ClientLoad.to_text(redact=True)
+  <.loader.ClientLoad>` and everything ``save(anonymise=True)`` writes). File names that are not
+  made of known words become "file 2.csv", exception texts are dropped, and a quoted value
+  that is not a column name, a date or an amount becomes ``[redacted]``.
 
 Examples
 --------
@@ -82,213 +90,11 @@ import pandas as pd
 
 from ..schema import TABLES
 from .report import ClientDataError
+from .scrubbing import (SCRUB_RULES, NameSet, _scrub_array, looks_personal,  # noqa: F401
+                        scrub_many, scrub_series, scrub_text)  # (scrub_*: re-exported)
 
 MIN_SALT_LENGTH = 16  # characters; a shorter salt can be guessed, and every pseudonym with it
 SALT_ENV = "CRM_SALT"
-
-# ------------------------------------------------------------------ free-text patterns (RE2)
-# Written for RE2 (pyarrow.compute): no look-around, so a number's boundaries are matched as
-# groups and given back in the replacement (\1 ... \3); such patterns run twice, for numbers
-# that share a separator ("13812345678,13912345678").
-_D = r"[0-9\x{FF10}-\x{FF19}]"  # a digit, ASCII or full-width
-_S = r"[ \-.\x{3000}\x{2010}-\x{2015}\x{FF0D}]"  # a separator inside a number
-_SP = r"[ \t\x{3000}]"
-_PRE = r"(^|[^0-9A-Za-z_\x{FF10}-\x{FF19}])"
-_POST = r"($|[^0-9\x{FF10}-\x{FF19}])"
-_NZ = r"[1-9\x{FF11}-\x{FF19}]"
-_X = r"[0-9\x{FF10}-\x{FF19}Xx]"
-_IS = r"[ \-]"  # separators inside an ID-card number
-
-
-def _n(n: int, sep: str = _IS) -> str:
-    """n digits, each optionally after one separator."""
-    return f"(?:{sep}?{_D}){{{n}}}"
-
-
-_YEAR = rf"(?:[1１]{_IS}?[89８９]|[2２]{_IS}?[0０]){_n(2)}"
-_MONTH = rf"(?:[0０]{_IS}?[1-9１-９]|[1１]{_IS}?[0-2０-２])"
-_DAY = rf"(?:[0０]{_IS}?[1-9１-９]|[12１２]{_IS}?{_D}|[3３]{_IS}?[01０１])"
-ID18 = rf"{_NZ}{_n(5)}{_IS}?{_YEAR}{_IS}?{_MONTH}{_IS}?{_DAY}{_n(3)}{_IS}?{_X}"
-ID15 = rf"{_NZ}{_D}{{7}}{_MONTH}{_DAY}{_D}{{3}}"
-ID_AFTER_WORD = (rf"(?i)((?:身份证|身份證|证件|id{_SP}?card|identity{_SP}card|id{_SP}?no\.?|"
-                 rf"id{_SP}?number)(?:号码|号|號碼|號|{_SP}?no\.?|{_SP}?number)?{_SP}*[:：#]?"
-                 rf"{_SP}*){_D}(?:{_IS}?{_D}){{13,16}}{_IS}?{_X}")
-_PLUS = r"(?:\+|＋|00)"
-_EXT = rf"(?:{_SP}?(?:x|ext\.?|转|分机){_SP}?{_D}{{1,5}})?"
-CN_MOBILE = rf"(?:\(?{_PLUS}{_S}?86\)?{_S}?)?[1１][3-9３-９](?:{_S}?{_D}){{9}}{_EXT}"
-CN_LANDLINE = (rf"(?:\(?{_PLUS}{_S}?86\)?{_S}?\(?[0０]?{_D}{{2,3}}\)?|\(?[0０]{_D}{{2,3}}\)?)"
-               rf"{_S}?{_D}{{3,4}}{_S}?{_D}{{4}}{_EXT}")
-NANP = (rf"(?:{_PLUS}{_S}?[1１]{_S}?)?(?:\({_D}{{3}}\){_S}?|{_D}{{3}}{_S}){_D}{{3}}{_S}{_D}{{4}}"
-        + _EXT)  # separators required: a bare 10-digit number may be an order number
-INTERNATIONAL = (rf"{_PLUS}{_S}?{_NZ}{_D}{{0,2}}{_S}?\(?{_D}{{1,4}}\)?(?:{_S}?{_D}{{2,4}}){{2,4}}"
-                 + _EXT)
-PHONE = "|".join([CN_MOBILE, CN_LANDLINE, NANP, INTERNATIONAL])
-PHONE_AFTER_WORD = (r"(?i)((?:电话|電話|手机|手機|座机|联系方式|tel|phone|mobile|cell|call|ring|"
-                    rf"whatsapp|fax|传真)(?:号码|号|號|{_SP}?no\.?|{_SP}?number)?{_SP}*[:：]?{_SP}*)"
-                    rf"[+＋]?{_D}(?:{_S}?{_D}){{6,14}}")
-QQ = rf"(?i)((?:qq|扣扣|企鹅)(?:号码|号|號)?{_SP}*[:：]?{_SP}*){_NZ}{_D}{{4,11}}"
-_WX = r"(?:微信|weixin|wechat|威信|v信|vx|wx)(?:号|號|id)?"
-WECHAT = (rf"(?i)({_WX}{_SP}*[:：]{_SP}*)[A-Za-z][-_A-Za-z0-9]{{5,19}}"  # "WeChat: annlee"
-          rf"|({_WX}{_SP}*)[A-Za-z]{{1,19}}[-_0-9][-_A-Za-z0-9]*")  # "加微信 ann_lee88", not "pay"
-WXID = r"wxid_[A-Za-z0-9_-]{3,}"
-EMAIL = r"[A-Za-z0-9._%+'-]*[@＠][A-Za-z0-9-]+(?:[.．][A-Za-z0-9-]+)*[.．][A-Za-z]{2,}"
-_AT = (rf"(?:{_SP}*(?:\(at\)|\[at\]|\{{at\}}|<at>|（at）|【at】|艾特){_SP}*|{_SP}+at{_SP}+)")
-_DOT = (rf"(?:{_SP}*(?:\(dot\)|\[dot\]|\{{dot\}}|<dot>|（dot）|【dot】|点){_SP}*|{_SP}+dot{_SP}+"
-        r"|[.．])")
-EMAIL_OBFUSCATED = (rf"(?i)[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}"
-                    r"[A-Za-z]{2,}")  # "ann at example dot com", "ann(at)x.com"
-_H = r"\p{Han}"
-_CNUM = rf"(?:{_D}+|[一二三四五六七八九十百零〇]+)"
-_UNIT = r"(?:号楼|栋|幢|座|楼|单元|层|室|号|户)"
-_BUILDING = rf"(?:{_SP}*(?:[A-Za-z]|{_CNUM})+{_UNIT}|[-－#]{_D}+)"
-_ADMIN = rf"{_H}{{1,4}}?(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|旗|镇|乡|街道)"
-_ROAD = rf"{_H}{{1,10}}?(?:大道|路|街|巷|弄|胡同|道){_CNUM}(?:号|號|弄|巷)"
-_ESTATE = rf"{_H}{{1,8}}?(?:小区|花园|公寓|大厦|新村|家园|苑|社区)"
-_LEAD = rf"((?:住在|住址|地址|寄到|送到|位于|搬到|家在|住|在)[:：]?{_SP}*)?"  # kept in the text
-CN_ADDRESS = (rf"{_LEAD}(?:(?:{_ADMIN}){{0,4}}{_ROAD}{_BUILDING}*(?:[-－]?{_D}+)?"
-              rf"|(?:{_ADMIN}){{1,4}}{_ESTATE}{_BUILDING}*(?:[-－]?{_D}+)?"
-              rf"|{_ESTATE}{_BUILDING}+(?:[-－]?{_D}+)?|{_H}{{2,6}}?小区"
-              rf"|{_H}{{2,4}}?(?:省|市){_H}{{1,4}}?(?:市|区|县)(?:{_H}{{1,6}}?(?:街道|镇|乡))?)")
-_SUFFIX = (r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|"
-           r"Pl|Square|Sq|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Row|Gardens|Mews|Walk)")
-_APT = rf"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Rm)\.?{_SP}*#?[A-Za-z0-9-]+"
-EN_ADDRESS = (rf"\b(?:{_APT},{_SP}*)?[0-9]{{1,5}}[A-Za-z]?,?"  # Apt 4, 221B
-              rf"(?:{_SP}+[A-Z0-9][A-Za-z0-9'-]*){{1,4}}?{_SP}+{_SUFFIX}\b\.?"  # Baker St.
-              rf"(?:,?{_SP}*{_APT})?(?:,{_SP}*[A-Z][A-Za-z]+(?:{_SP}[A-Z][A-Za-z]+)?)?"  # , London
-              rf"(?:,?{_SP}*[A-Z]{{2}}{_SP}*[0-9]{{5}}(?:-[0-9]{{4}})?)?"
-              rf"(?:,?{_SP}*[A-Z]{{1,2}}[0-9][A-Z0-9]?{_SP}*[0-9][A-Z]{{2}}\b)?"
-              rf"|\b[0-9]{{1,5}}[A-Za-z]?(?:{_SP}+[a-z]+){{1,3}}?{_SP}+(?:street|road|avenue)\b"
-              rf"|(?i)\bP\.?{_SP}?O\.?{_SP}*Box{_SP}*[0-9]+")
-
-
-def _bounded(pattern: str) -> str:
-    return f"{_PRE}({pattern}){_POST}"
-
-
-# (RE2 pattern, replacement, passes), applied in this order: e-mails before the numbers they
-# may hold, ID-card numbers before the phones that would match part of them
-SCRUB_RULES = (
-    (EMAIL, "[email]", 1),
-    (EMAIL_OBFUSCATED, "[email]", 1),
-    (ID_AFTER_WORD, r"\1[id]", 1),
-    (_bounded(f"{ID18}|{ID15}"), r"\1[id]\3", 2),
-    (PHONE_AFTER_WORD, r"\1[phone]", 1),
-    (_bounded(PHONE), r"\1[phone]\3", 2),
-    (QQ, r"\1[qq]", 1),
-    (WXID, "[wechat]", 1),
-    (WECHAT, r"\1\2[wechat]", 1),
-    (CN_ADDRESS, r"\1[address]", 1),
-    (EN_ADDRESS, "[address]", 1),
-)
-_NAME_CHUNK = 50_000  # names per regular expression (RE2 compiles ~1 s per 300,000 names)
-_SMALL = 2_000  # up to this many texts, names are replaced in Python (no regex to compile)
-
-
-class NameSet:
-    """The customers' names to replace by ``[name]`` in free text (2 characters or more).
-
-    Examples
-    --------
-    >>> names = NameSet(["Ann Lee", "张伟", "X", None])
-    >>> "张伟" in names, "X" in names, len(names)
-    (True, False, 2)
-    >>> names.replace("我是张伟, Ann Lee here")
-    '我是[name], [name] here'
-    """
-
-    def __init__(self, names=()):
-        if isinstance(names, NameSet):
-            names = names.names
-        elif isinstance(names, pd.Series):
-            names = names.dropna().unique().tolist()
-        self.names = frozenset(n for n in names if isinstance(n, str) and len(n.strip()) >= 2)
-        self.lengths = sorted({len(n) for n in self.names}, reverse=True)
-
-    def __contains__(self, value) -> bool:
-        return value in self.names
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def replace(self, text: str) -> str:
-        """Longest name first, left to right (what the regular expression does on columns)."""
-        if not self.names or not text:
-            return text
-        out, i, n, names = [], 0, len(text), self.names
-        while i < n:
-            for length in self.lengths:
-                if i + length <= n and text[i:i + length] in names:
-                    out.append("[name]")
-                    i += length
-                    break
-            else:
-                out.append(text[i])
-                i += 1
-        return "".join(out)
-
-    def patterns(self):
-        """RE2 alternations of the names, in chunks. In reverse alphabetical order: a name comes
-        before the names it starts with ("Ann Leeds" before "Ann Lee", as RE2 takes the first
-        alternative that matches), and names that share a prefix stay together, which RE2
-        factors into a trie (ordered by length, 20,000 names took 20 s over 4,000 texts)."""
-        names = sorted((n for n in self.names if "\x00" not in n), reverse=True)
-        for i in range(0, len(names), _NAME_CHUNK):  # one re.escape for the chunk: 3x faster
-            yield re.escape("\x00".join(names[i:i + _NAME_CHUNK])).replace("\x00", "|")
-
-
-def _scrub_array(a, names=()):
-    """Scrub a pyarrow string array (see the module docstring); nulls stay null."""
-    import pyarrow.compute as pc
-
-    for pattern, replacement, passes in SCRUB_RULES:
-        for _ in range(passes):
-            a = pc.replace_substring_regex(a, pattern, replacement)
-    names = names if isinstance(names, NameSet) else NameSet(names)
-    if names:
-        if len(a) <= _SMALL:
-            import pyarrow as pa
-
-            a = pa.array([None if v is None else names.replace(v) for v in a.to_pylist()],
-                         type=pa.string())
-        else:
-            for pattern in names.patterns():
-                a = pc.replace_substring_regex(a, pattern, "[name]")
-    return a
-
-
-def scrub_many(texts, names=()) -> list:
-    """:func:`scrub_text` of many texts at once (one pass per pattern); None stays None."""
-    import pyarrow as pa
-
-    texts = list(texts)
-    if not texts:
-        return []
-    return _scrub_array(pa.array(texts, type=pa.string()), names).to_pylist()
-
-
-def scrub_text(text: str, names=()) -> str:
-    """Replace the personal data in one text (see the module docstring), and the given names.
-
-    Examples
-    --------
-    >>> scrub_text("微信: wxid_abc123，住在北京市朝阳区建国路88号3栋2单元1201室，电话138-1234-5678")
-    '微信: [wechat]，住在[address]，电话[phone]'
-    >>> scrub_text("身份证 11010519491231002X, QQ 12345678, Ann Lee", names=["Ann Lee"])
-    '身份证 [id], QQ [qq], [name]'
-    """
-    return scrub_many([str(text)], names)[0]
-
-
-def scrub_series(s: pd.Series, names=()) -> pd.Series:
-    """Vectorised :func:`scrub_text` for a text column, plus the given names -> ``[name]``.
-
-    Runs on Arrow with RE2 (pyarrow.compute), one pass per pattern over the whole column.
-    """
-    import pyarrow as pa
-
-    a = pa.array(s.astype("str"), from_pandas=True, type=pa.string())
-    return pd.Series(_scrub_array(a, names).to_pandas().array, index=s.index, dtype="str")
-
 
 # --------------------------------------------------------------------------- salt
 def check_salt(salt, source: str = "the salt") -> bytes:
@@ -328,7 +134,8 @@ MAX_SALT_FILE = 4096  # bytes: a salt is a line of text
 
 def resolve_salt(salt=None, salt_file=None, environ=None):
     """The salt of ``crm-training validate --anonymise``: ``--salt``, else ``--salt-file``
-    (its text, surrounding white space removed), else ``$CRM_SALT``, else None (random).
+    (its text, surrounding white space and a byte-order mark removed: Notepad writes one),
+    else ``$CRM_SALT``, else None (random).
 
     Returns ``(salt, where)``, ``where`` naming the source ("--salt", "--salt-file", "CRM_SALT"
     or "random"). Raises :class:`ClientDataError` for an unreadable file or a weak salt; no
@@ -352,7 +159,7 @@ def resolve_salt(salt=None, salt_file=None, environ=None):
                 # a pipe or a device (/dev/zero) would be read forever
                 raise ClientDataError(f"--salt-file {path} is not a small text file holding "
                                       "the salt")
-            text = path.read_text(encoding="utf-8").strip()
+            text = _salt_text(path.read_bytes())
         except ClientDataError:
             raise
         except FileNotFoundError:
@@ -363,10 +170,26 @@ def resolve_salt(salt=None, salt_file=None, environ=None):
         return text, "--salt-file"
     environ = os.environ if environ is None else environ
     if SALT_ENV in environ:
-        text = environ[SALT_ENV].strip()
+        text = environ[SALT_ENV].strip().lstrip("\ufeff").strip()  # $(cat salt.txt): BOM
         check_salt(text, SALT_ENV)
         return text, SALT_ENV
     return None, "random"
+
+
+def _salt_text(raw: bytes) -> str:
+    """The salt in a file's bytes: UTF-8 (a BOM dropped, as ``utf-8-sig`` does) or UTF-16
+    with its BOM; surrounding white space (the final newline) removed.
+
+    Examples
+    --------
+    >>> _salt_text(b"\\xef\\xbb\\xbf0123456789abcdef\\r\\n")
+    '0123456789abcdef'
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        text = raw.decode("utf-8-sig")
+    return text.strip().lstrip("\ufeff").strip()
 
 
 # --------------------------------------------------------------------- pseudonyms
@@ -520,13 +343,17 @@ def anonymise(data, salt=None, ids: bool = True):
     cust = tables["customers"]
     names = NameSet(cust["name"]) if "name" in cust.columns else NameSet()
     pseudonymised, scrubbed, blanked = [], [], []
-    texts = []  # (table, column): scrubbed together, so each pattern compiles once
+    texts, fields = [], []  # (table, column): scrubbed together (each pattern compiles once)
     for tname, df in tables.items():
         for c in TABLES[tname].columns:
-            if not c.pii or c.name not in df.columns:
+            if c.name not in df.columns:
                 continue
             where = f"{tname}.{c.name}"
-            if c.dtype != "string":  # e.g. a birth date: nothing to keep of it
+            if not c.pii:
+                if _is_free_text(c):  # city, region, category: whatever the client typed
+                    fields.append((tname, c.name))
+                    scrubbed.append(where)
+            elif c.dtype != "string":  # e.g. a birth date: nothing to keep of it
                 df[c.name] = df[c.name].where(np.zeros(len(df), dtype=bool))
                 blanked.append(where)
             elif tname == "customers":
@@ -536,23 +363,28 @@ def anonymise(data, salt=None, ids: bool = True):
             else:
                 texts.append((tname, c.name))
                 scrubbed.append(where)
-    if texts:
-        arrays = [pa.array(tables[t][c].astype("str"), from_pandas=True, type=pa.string())
-                  for t, c in texts]
-        done = _scrub_array(pa.concat_arrays(arrays), names)
+    for group, field in ((texts, False), (fields, True)):
+        if not group:
+            continue
+        both = pd.concat([tables[t][c].astype("str") for t, c in group], ignore_index=True)
+        codes, uniques = both.factorize()  # the distinct values only
+        done = _scrub_array(pa.array(uniques, type=pa.string(), from_pandas=True), names, field)
+        done = done.take(pa.array(codes, mask=codes < 0)).to_pandas().array
         start = 0
-        for (t, c), a in zip(texts, arrays):
-            part = done.slice(start, len(a))
-            start += len(a)
-            tables[t][c] = pd.Series(part.to_pandas().array, index=tables[t].index, dtype="str")
+        for t, c in group:
+            n = len(tables[t])
+            tables[t][c] = pd.Series(done[start:start + n], index=tables[t].index, dtype="str")
+            start += n
+    pseudonymised += _pseudonymise_other_ids(tables, key)
     truth = dict(data.truth)
     if ids:
         _pseudonymise_ids(tables, truth, key)
-    meta = dict(data.meta)
+    meta = _redact_meta(data.meta)
     meta["anonymised"] = {
         "method": "HMAC-SHA256 pseudonyms (all 256 bits, hex) of the normalised values; "
                   "personal data in free text replaced by [email], [phone], [id], [qq], "
-                  "[wechat], [address] and [name]",
+                  "[wechat], [address] and [name] (and long numbers in short fields such as "
+                  "city by [number])",
         "normalised": "phone: digits only, country code +86 / 0086 / +1 dropped, extension "
                       "kept; e-mail: lower case, trimmed; name: lower case, spaces collapsed; "
                       "customer id: as written",
@@ -564,6 +396,69 @@ def anonymise(data, salt=None, ids: bool = True):
     if blanked:
         meta["anonymised"]["blanked"] = blanked
     return CRMData(**tables, truth=truth, meta=meta)
+
+
+def _is_free_text(column) -> bool:
+    """A text column of the model that is neither an id nor a code (city, region, category)."""
+    return column.dtype == "string" and not column.name.endswith("_id")
+
+
+# id columns that name the same things: pseudonymised together or not at all (joins hold)
+ID_FAMILIES = {"original_transaction_id": "transaction_id"}
+
+
+def _pseudonymise_other_ids(tables: dict, key: bytes) -> list:
+    """The id columns other than customer_id whose values hold a phone, an e-mail or an
+    ID-card number: every value of their family pseudonymised (``ID-<hex>``, HMAC of
+    ``<family>:<value>``) in every table. Returns what was replaced."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    families = {}
+    for tname, df in tables.items():
+        for c in TABLES[tname].columns:
+            if (c.name.endswith("_id") and c.name != "customer_id" and c.dtype == "string"
+                    and c.name in df.columns and df[c.name].notna().any()):
+                families.setdefault(ID_FAMILIES.get(c.name, c.name), []).append((tname, c.name))
+    done = []
+    for family, cols in families.items():
+        values = pc.unique(pa.concat_arrays(
+            [pa.array(tables[t][c].astype("str"), type=pa.string(), from_pandas=True)
+             for t, c in cols]))
+        if not pc.any(looks_personal(values)).as_py():
+            continue
+        both = pd.concat([tables[t][c].astype("str") for t, c in cols], ignore_index=True)
+        hashed = pseudonymise(both, key, family, "ID-").array
+        start = 0
+        for t, c in cols:
+            n = len(tables[t])
+            tables[t][c] = pd.Series(hashed[start:start + n], index=tables[t].index, dtype="str")
+            start += n
+        done.append(f"{family} ({', '.join(f'{t}.{c}' for t, c in cols)}: some held personal "
+                    "data)")
+    return done
+
+
+def _redact_meta(meta: dict) -> dict:
+    """``meta`` with the client's file names and path replaced by their labels."""
+    meta = dict(meta)
+    files = meta.get("files")
+    names = list(files) if isinstance(files, dict) else []
+    labels = file_labels(names)
+    if isinstance(files, dict):
+        meta["files"] = {labels[f]: t for f, t in files.items()}
+
+    def path(p):  # only the last part of a path, the folder or file the kit was given
+        name = Path(str(p)).name
+        if name in labels or file_labels([name])[name] == name:
+            return labels.get(name, name)
+        return "(a client file)" if Path(name).suffix else "(the client's folder)"
+
+    if isinstance(meta.get("path"), dict):
+        meta["path"] = {k: path(v) for k, v in meta["path"].items()}
+    elif meta.get("path"):
+        meta["path"] = path(meta["path"])
+    return meta
 
 
 def _pseudonymise_ids(tables: dict, truth: dict, key: bytes) -> None:
@@ -588,54 +483,114 @@ _DATE = re.compile(r"^\d{1,4}\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,4}\s*日
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$|^\d{1,2}:\d{2}(?::\d{2})?$")
 _AMOUNT = re.compile(r"^[-+(]?\s*(?:[¥$€£]|rmb|cny|usd|eur)?\s*[-+]?\d[\d,.\s]*(?:元|%)?\)?$",
                      re.IGNORECASE)
+# words a file name may hold and still be shown as it is (besides the tables' own words)
+_FILE_WORDS = frozenset(
+    "export exports exported list data report backup copy final new old all full sheet table "
+    "batch part page file files monthly weekly daily raw clean cleaned sample test demo detail "
+    "details summary jan feb mar apr may jun jul aug sep sept oct nov dec january february "
+    "march april june july august september october november december q h v crm shop store "
+    "online offline 导出 数据 报表 明细 列表 全部 汇总 备份 副本 年 月 日 周 季度 上 下 半年 新 旧 "
+    "最终 版 记录 表 第 期 全量 增量 mapping derived".split())
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+_CHUNK = re.compile(r"[a-z]+|[0-9]+|[\u3400-\u9fff\uf900-\ufaff]+|[^\sa-z0-9_\-.,()\[\]（）【】]")
 
 
-def header_labels(cells, names=()) -> dict:
-    """The header cells that look like values rather than column names, each with the label a
-    redacted report shows instead (``"column 3"``: its position in the file).
+def _plain_file_name(name: str) -> bool:
+    """Whether a file name is made only of known words (tables, columns, "export", 月 ...), short
+    numbers (dates: 8 digits at most) and single letters: such a name is shown as it is."""
+    from .mapping import _FILE_WORDS as table_words, _known_names
 
-    A header row that holds no known column name, or a cell that looks personal (an @, 7 or
-    more digits, a phone, e-mail, ID-card number, address or WeChat id, or one of ``names``),
-    or mostly unknown cells next to dates and amounts, is a data row read as a header (the file
-    has none): all its cells that are not known column names are hidden. Otherwise only cells
-    that look like dates, amounts or numbers are.
+    stem = _EXTENSION.sub("", unicodedata.normalize("NFKC", str(name)).strip())
+    stem = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem).lower()  # ExportOrderList
+    known = (_FILE_WORDS | _known_names() | set(TABLES) | {t.rstrip("s") for t in TABLES}
+             | {w for words in table_words.values() for w in words})
+    for chunk in _CHUNK.findall(stem):
+        if chunk.isdigit():
+            if len(chunk) > 8:
+                return False
+        elif chunk.isascii() and chunk.isalpha():
+            if len(chunk) > 1 and chunk not in known and chunk.rstrip("s") not in known:
+                return False
+        else:  # Chinese: cut into known words, longest first
+            i = 0
+            while i < len(chunk):
+                for j in range(len(chunk), i, -1):
+                    if chunk[i:j] in known:
+                        i = j
+                        break
+                else:
+                    return False
+    return bool(stem.strip())
+
+
+def file_labels(files) -> dict:
+    """How redacted output names each file: as it is when its name is made of known words
+    ("orders.csv", "客户_202401.xlsx", "ExportOrderList202401.csv"), else ``file N`` and its
+    extension, N its position in ``files`` (distinct labels for distinct files).
 
     Examples
     --------
-    >>> header_labels(["C1", "张伟", "zhangwei@163.com", "13812345678"])
-    {'C1': 'column 1', '张伟': 'column 2', 'zhangwei@163.com': 'column 3', '13812345678': 'column 4'}
-    >>> header_labels(["客户编号", "姓名", "Remarks", "2024"])
-    {'2024': 'column 4'}
+    >>> file_labels(["orders.csv", "张伟_13812345678_订单.csv", "Ann Lee.xlsx", "问卷调查.csv"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'orders.csv': 'orders.csv', '张伟_13812345678_订单.csv': 'file 2.csv',
+     'Ann Lee.xlsx': 'file 3.xlsx', '问卷调查.csv': '问卷调查.csv'}
+    """
+    names = list(dict.fromkeys(str(f) for f in files))
+    out = {f: f for f in names if _plain_file_name(f)}
+    taken = set(out)
+    for i, f in enumerate(names, 1):
+        if f in out:
+            continue
+        ext = _EXTENSION.search(f)
+        ext = ext.group(0).lower() if ext else ""
+        label, k = f"file {i}{ext}", 1
+        while label in taken:
+            k += 1
+            label = f"file {i}-{k}{ext}"
+        out[f] = label
+        taken.add(label)
+    return {f: out[f] for f in names}
+
+
+def header_labels(cells, names=()) -> dict:
+    """The header cells a redacted report does not show, each with the label it shows instead
+    (``"column 3"``: the cell's position in the file): every cell that is not a known column
+    name (of the data model or its synonyms, any table). A file without a header has its first
+    data row read as the header: only its cells that happen to be column names ("email",
+    "member") stay. ``names`` is accepted for compatibility (every unknown cell is hidden).
+
+    Examples
+    --------
+    >>> header_labels(["C001", "Ann Lee", "email"])
+    {'C001': 'column 1', 'Ann Lee': 'column 2'}
+    >>> header_labels(["客户编号", "姓名", "Remarks", "Region 2", "2024"])
+    {'Region 2': 'column 4', '2024': 'column 5'}
     """
     from .mapping import header_score
 
-    cells = [str(c) for c in cells]
-    if not cells:
-        return {}
-    names = names if isinstance(names, NameSet) else NameSet(names)
-    known = [header_score([c]) > 0 for c in cells]
-    plain = [unicodedata.normalize("NFKC", c).strip() for c in cells]
-    scrubbed = scrub_many(plain)
-    kind = []
-    for c, p, s in zip(cells, plain, scrubbed):
-        if "@" in p or sum(ch.isdigit() for ch in p) >= 7 or s != p or c in names \
-                or p in names:
-            kind.append("personal")
-        elif p and (_DATE.match(p) or _AMOUNT.match(p)):
-            kind.append("value")
-        else:
-            kind.append("")
-    data_row = (not any(known) or "personal" in kind
-                or ("value" in kind and sum(known) < len(cells) / 2))
-    return {c: f"column {i + 1}" for i, (c, k, v) in enumerate(zip(cells, known, kind))
-            if not k and (v or data_row)}
+    out = {}
+    for i, c in enumerate(str(c) for c in cells):
+        if c not in out and header_score([c]) == 0:
+            out[c] = f"column {i + 1}"
+    return out
+
+
+_EXCEPTION = re.compile(r"\(((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Invalid|Warning|"
+                        r"BadZipFile|Failure))(?::[\s\S]*\))?")
+_QUOTED = re.compile(r"(?<!\w)(['\"])(.{0,200}?)\1(?!\w)")
+_LABEL = re.compile(r"^(?:column \d+|file \d+(?:-\d+)?(?:\.\w+)?|\[\w+\]|.)$")
+# where a header cell or a file name may stand in a message: not inside another word
+_BEFORE, _AFTER = r"(?<![^\s,;:'\"(\[{/\\])", r"(?![^\s,;:'\").\]}])"
 
 
 class Redactor:
     """What a redacted report hides, and how: example values of personal columns
-    (``[redacted]``), header cells that are values (``column 3``, see :func:`header_labels`;
-    ``headers`` maps each file to its labels) and personal data in every message and example
-    (:func:`scrub_text` with the customers' ``names``).
+    (``[redacted]``), header cells that are not column names (``column 3``, see
+    :func:`header_labels`; ``headers`` maps each file to its labels), file names that are not
+    made of known words (``file 2.csv``, see :func:`file_labels`; ``files`` maps names and
+    paths to labels), and in every message and example the personal data (the full
+    :func:`scrub_text`, with the customers' ``names``). Messages also lose the text of
+    exceptions, and quoted values that are not column names, dates or amounts.
 
     Examples
     --------
@@ -644,18 +599,37 @@ class Redactor:
     'missing customer_id; columns found: column 1, column 2, column 3'
     >>> r.example({"line": 3, "email": "ann@x.com", "city": "call 138 1234 5678"}, "a.csv")
     {'line': 3, 'email': '[redacted]', 'city': 'call [phone]'}
+    >>> r.text("a.xlsx is not readable (ValueError: invalid literal for int(): '张伟138')")
+    'a.xlsx is not readable (ValueError)'
     """
 
-    def __init__(self, pii_columns=(), headers=None, names=()):
+    def __init__(self, pii_columns=(), headers=None, names=(), files=None):
         self.pii_columns = frozenset(pii_columns)
-        self.names = names if isinstance(names, NameSet) else NameSet(names)
+        self.names = NameSet.of(names)
         self.headers = {str(f): dict(v) for f, v in (headers or {}).items() if v}
+        self.files = {str(f): v for f, v in (files or {}).items()}
         self._all = {}
         for labels in self.headers.values():
             for cell, label in labels.items():
                 self._all.setdefault(cell, label)
         self._regex = {}
         self._done = {}
+
+    def file(self, name):
+        """A file name as a redacted report shows it (a name not met before gets a label)."""
+        if not isinstance(name, str):
+            return name
+        if name not in self.files:
+            label = file_labels([name])[name]
+            if label != name:  # "file 1.csv": numbered after the files already known
+                ext, used = label[len("file 1"):], set(self.files.values())
+                n = len(self.files) + 1
+                while f"file {n}{ext}" in used:
+                    n += 1
+                label = f"file {n}{ext}"
+            self.files[name] = label
+            self._regex.clear()
+        return self.files[name]
 
     def header(self, cell, file=None):
         """A column name as a redacted report shows it."""
@@ -664,56 +638,84 @@ class Redactor:
         return self.headers.get(str(file), {}).get(cell) or self._all.get(cell, cell)
 
     def _hide_cells(self, text: str, file) -> str:
-        labels = {**self._all, **self.headers.get(str(file), {})}
-        labels = {c: v for c, v in labels.items() if len(c) > 1 or c in self.names}
-        if not labels:
-            return text
         key = str(file) if str(file) in self.headers else None
         if key not in self._regex:
+            labels = {**self._all, **self.headers.get(str(file), {})}
             variants = {}
-            for cell, label in labels.items():
-                variants.setdefault(cell, label)
-                variants.setdefault(repr(cell)[1:-1], label)
+            for cell, label in [*self.files.items(), *labels.items()]:
+                # one letter too ("男", "F"), but not the words "a" and "I" of a message
+                if cell != label and (len(cell) > 1 or cell.isalpha() and cell not in "aAI"):
+                    variants.setdefault(cell, label)
+                    variants.setdefault(repr(cell)[1:-1], label)
             alts = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-            self._regex[key] = (re.compile(rf"(?<![^\s,;:'\"(\[{{])(?:{alts})"
-                                           rf"(?![^\s,;:'\").\]}}])"), variants)
+            self._regex[key] = (re.compile(f"{_BEFORE}(?:{alts}){_AFTER}") if alts else None,
+                                variants)
         regex, variants = self._regex[key]
-        return regex.sub(lambda m: variants[m.group(0)], text)
+        return regex.sub(lambda m: variants[m.group(0)], text) if regex else text
 
-    def prime(self, items) -> None:
-        """Scrub many ``(text, file)`` at once (one pass per pattern), for :meth:`text`."""
+    def _message(self, text: str, file) -> str:
+        """A message before scrubbing: header cells and file names hidden, the text of
+        exceptions dropped, quoted values that are no column name, date nor amount hidden."""
+        from .mapping import header_score
+
+        text = _EXCEPTION.sub(r"(\1)", self._hide_cells(text, file))
+
+        def quoted(m):
+            v = m.group(2).strip()
+            safe = (_LABEL.match(v) or header_score([v]) > 0 or _DATE.match(v)
+                    or _AMOUNT.match(v) or v in self.files.values())
+            return m.group(0) if safe else f"{m.group(1)}[redacted]{m.group(1)}"
+
+        return _QUOTED.sub(quoted, text)
+
+    def prime(self, items, messages: bool = True) -> None:
+        """Scrub many ``(text, file)`` at once (one pass per pattern), for :meth:`text`
+        (``messages``) or :meth:`value`."""
         todo = {}
         for text, file in items:
-            if isinstance(text, str) and (text, str(file)) not in self._done:
-                todo[(text, str(file))] = self._hide_cells(text, file)
+            key = (text, str(file), messages)
+            if isinstance(text, str) and key not in self._done:
+                todo[key] = self._message(text, file) if messages else text
         if todo:
             for k, v in zip(todo, scrub_many(todo.values(), self.names)):
                 self._done[k] = v
 
     def text(self, text, file=None):
-        """``text`` without header cells that are values nor personal data."""
+        """A message without header cells, file names, exception texts nor personal data."""
         if not isinstance(text, str):
             return text
-        if (text, str(file)) not in self._done:
+        if (text, str(file), True) not in self._done:
             self.prime([(text, file)])
-        return self._done[(text, str(file))]
+        return self._done[(text, str(file), True)]
 
-    def example(self, e, file=None):
-        """One example row of a report, redacted (a text example is hidden whole)."""
+    def value(self, value, file=None):
+        """An example value, fully scrubbed (names included)."""
+        if not isinstance(value, str):
+            return value
+        if (value, str(file), False) not in self._done:
+            self.prime([(value, file)], messages=False)
+        return self._done[(value, str(file), False)]
+
+    def example(self, e, file=None, hide=()):
+        """One example row of a report, redacted: the values of personal columns, of the whole
+        line's text and of the columns in ``hide`` (those that could not be read) are
+        ``[redacted]``, the others scrubbed."""
         if not isinstance(e, dict):
             return "[redacted]"
         out = {}
         for k, v in e.items():
             if k == "line":
                 out[k] = v
-            elif k in self.pii_columns or k == "text_of_line" or self.header(k, file) != k:
+            elif (k in self.pii_columns or k == "text_of_line" or k in hide
+                  or self.header(k, file) != k):
                 out[self.header(k, file)] = "[redacted]"
             else:
-                out[k] = None if v is None else self.text(str(v), file)
+                out[k] = None if v is None else self.value(str(v), file)
         return out
 
     def example_texts(self, examples, file=None) -> list:
-        """The ``(text, file)`` of the examples that :meth:`example` scrubs (for :meth:`prime`)."""
+        """The ``(text, file)`` of the examples that :meth:`example` scrubs (for
+        :meth:`prime` with ``messages=False``)."""
         return [(str(v), file) for e in examples if isinstance(e, dict) for k, v in e.items()
                 if k != "line" and v is not None and k not in self.pii_columns
                 and k != "text_of_line"]
