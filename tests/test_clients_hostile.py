@@ -509,3 +509,394 @@ def test_huge_values_are_cut_in_every_message(tmp_path):
     shown = _one(res, "bad_required_value").examples[0]["amount"]
     assert len(shown) == 80 and shown.endswith("…")
     assert _one(res, "malformed_lines").examples[0]["text_of_line"].endswith("…")
+
+
+# ---------------------------------------------------------------------- across files and sheets
+def test_overlapping_exports_are_not_double_counted(tmp_path):
+    # was: A2 read twice (sum 400), no issue
+    head = "订单编号,客户编号,下单时间,实付金额"
+    _csv(tmp_path, ["A1,C1,2024-01-05,100", "A2,C1,2024-01-06,100", "A3,C1,2024-01-07,5"],
+         name="订单_a.csv", head=head)
+    _csv(tmp_path, ["A2,C1,2024-01-06,100", "A3,C2,2024-01-07,7", "A4,C1,2024-01-08,100"],
+         name="订单_b.csv", head=head)
+    res = _load(tmp_path)
+    t = res.data.transactions
+    assert sorted(t["transaction_id"]) == ["A1", "A2", "A3", "A3-2", "A4"]
+    assert t["amount"].sum() == 312
+    copy = _one(res, "overlapping_rows")
+    assert copy.file == "订单_b.csv" and copy.severity == "warning" and copy.count == 1
+    assert _lines(copy) == [2] and copy.examples[0]["copy_of"] == "订单_a.csv:3"
+    same_id = _one(res, "duplicate_id")
+    assert same_id.file == "订单_b.csv" and _lines(same_id) == [3]
+    assert "earlier file (订单_a.csv)" in same_id.message
+    step = next(s for s in res.cleaning.steps if s.file == "订单_b.csv" and s.action == "dropped")
+    assert step.count == 1 and step.examples == [{"line": 2, "copy_of": "订单_a.csv:3"}]
+    assert "records were read but" not in res.to_text()
+
+
+def test_a_customer_listed_in_two_files_is_reported(tmp_path):
+    # was clean: C1 twice with different phones
+    (tmp_path / "客户_1月.csv").write_text("客户编号,姓名,手机\nC1,张伟,13812345678\nC2,李娜,139\n")
+    (tmp_path / "客户_2月.csv").write_text("客户编号,姓名,手机\nC1,张伟,13800000000\nC3,王芳,137\n")
+    res = _load(tmp_path)
+    issue = _one(res, "duplicate_customer")
+    assert issue.file == "客户_2月.csv" and _lines(issue) == [2]
+    assert issue.examples[0]["earlier"] == "客户_1月.csv:2"
+    assert sorted(res.data.customers["customer_id"]) == ["C1", "C2", "C3"]
+
+
+def test_the_same_file_reached_twice_is_read_once(tmp_path):
+    p = _csv(tmp_path, ["A1,C1,2024-01-05,10", "A2,C1,2024-01-06,20"])
+    (tmp_path / "orders_link.csv").symlink_to(p)
+    os.link(p, tmp_path / "orders_hard.csv")
+    res = _load(tmp_path)
+    assert len(res.data.transactions) == 2  # was 6
+    same = _issues(res, "same_file")
+    assert {i.file for i in same} == {"orders_link.csv", "orders_hard.csv"}
+    assert all("is the same file as orders.csv" in i.message for i in same)
+    assert res.ok and "overlapping_rows" not in res.report.codes()
+
+
+def test_every_visible_sheet_that_holds_a_table_is_read(tmp_path):
+    head = ["订单编号", "客户编号", "下单时间", "实付金额"]
+    wb = openpyxl.Workbook()
+    hidden = wb.active
+    hidden.title = "配置"
+    hidden.append(["渠道代码", "渠道名称"])
+    hidden.append(["01", "门店"])
+    hidden.sheet_state = "hidden"
+    wb.create_sheet("Sheet1")  # empty
+    jan = wb.create_sheet("1月")
+    jan.append(head)
+    jan.append(["J1", "C1", dt.datetime(2024, 1, 5), 10])
+    feb = wb.create_sheet("2月")
+    feb.append(head)
+    feb.append(["F1", "C1", dt.datetime(2024, 2, 5), 20])
+    feb.append(["F2", "C1", dt.datetime(2024, 2, 6), "ten"])
+    notes = wb.create_sheet("说明")
+    notes.append(["本表由系统导出"])
+    wb.active = 2
+    p = tmp_path / "orders.xlsx"
+    wb.save(p)
+    res = _load(p)
+    # was: only the hidden first sheet 配置, or only 1月
+    assert sorted(res.data.transactions["transaction_id"]) == ["F1", "J1"]
+    assert [s.file for s in res.sources] == ["orders.xlsx!1月", "orders.xlsx!2月"]
+    bad = _one(res, "bad_required_value")
+    assert bad.file == "orders.xlsx!2月" and _lines(bad) == [3]
+    note = _one(res, "skipped_sheets")
+    assert note.message == ("orders.xlsx: read sheets '1月', '2月'; not read: '配置' (hidden), "
+                            "'Sheet1' (empty), '说明' (its columns are not those of a table)")
+    assert "orders.xlsx!1月 -> transactions: 1 rows (excel)" in res.to_text()
+
+
+def test_a_workbook_with_one_table_sheet_keeps_its_plain_name(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Sheet1"  # an empty first sheet: was "no header and no data"
+    ws = wb.create_sheet("订单")
+    ws.append(["订单编号", "客户编号", "下单时间", "实付金额"])
+    ws.append(["A1", "C1", dt.datetime(2024, 1, 5), 10])
+    wb.save(tmp_path / "orders.xlsx")
+    res = _load(tmp_path / "orders.xlsx")
+    assert res.ok and res.data.transactions["transaction_id"].tolist() == ["A1"]
+    assert [s.file for s in res.sources] == ["orders.xlsx"]
+    assert _one(res, "skipped_sheets").message == ("orders.xlsx: read sheet '订单'; not read: "
+                                                   "'Sheet1' (empty)")
+
+
+def test_sub_folders_are_listed_not_silently_ignored(tmp_path):
+    _csv(tmp_path, ["A1,C1,2024-01-05,10"])
+    (tmp_path / "2月").mkdir()
+    _csv(tmp_path / "2月", ["B1,C1,2024-02-05,10"])
+    res = _load(tmp_path)
+    issue = _one(res, "skipped_file")
+    assert issue.message == "2月 is a sub-folder, not read: give it as its own source"
+
+
+# ---------------------------------------------------------------------- encodings (2)
+def test_big5_files_are_read_as_big5(tmp_path):
+    # was gb18030: 飲料 -> '都\ue19d', with no issue
+    words = ["飲料", "便當", "鳳梨酥", "牛肉麵"] * 10
+    rows = [f"T{i},C1,2024-01-05,10,{x}" for i, x in enumerate(words)]
+    p = _csv(tmp_path, rows, head=HEAD + ",Category", encoding="big5")
+    res = _load(p)
+    assert res.sources[0].encoding == "cp950" and res.ok and res.report.codes() == []
+    assert res.data.transactions["category"].tolist()[:4] == ["飲料", "便當", "鳳梨酥", "牛肉麵"]
+
+
+def test_a_gbk_line_in_a_western_file_is_read_right_and_reported(tmp_path):
+    # was: 张伟 -> 'ÕÅÎ°', no issue
+    p = tmp_path / "orders.csv"
+    p.write_bytes((HEAD + ",Name\n").encode() + "".join(
+        f"A{i},C1,2024-01-05,10,Café\n" for i in range(100)).encode("cp1252")
+        + "B1,C1,2024-01-05,10,张伟\n".encode("gbk"))
+    res = _load(p)
+    assert res.data.transactions["customer_id"].notna().all()
+    raw = read_raw(p, progress=False)
+    assert raw.frame["Name"].tolist()[-2:] == ["Café", "张伟"]
+    issue = _one(res, "mixed_encoding")
+    assert _lines(issue) == [102] and "1 line in GB18030 (GBK)" in issue.message
+
+
+def test_private_use_characters_are_reported_as_garbled(tmp_path):
+    garbled = "飲料".encode("big5").decode("gb18030")  # '都\ue19d'
+    p = _csv(tmp_path, ["A1,C1,2024-01-05,10,茶叶", f"A2,C1,2024-01-05,10,{garbled}"],
+             head=HEAD + ",Category")
+    res = _load(p)
+    issue = _one(res, "mojibake")
+    assert _lines(issue) == [3] and issue.examples[0]["category"].endswith("(probably 飲料)")
+
+
+# ---------------------------------------------------------------------- amounts (2)
+def test_dot_thousands_without_decimals_are_never_silent(tmp_path):
+    # was [250.0, 125.5, 99.0], no note (an Indonesian POS file: every amount wrong)
+    p = _csv(tmp_path, ["A1,C1,2024-01-05,250.000", "A2,C1,2024-01-05,125.500",
+                        "A3,C1,2024-01-05,99.000", "A4,C1,2024-01-05,1.250.000"])
+    res = _load(p)
+    assert res.data.transactions["amount"].tolist() == [250000, 125500, 99000, 1250000]
+    issue = _one(res, "ambiguous_decimal")
+    assert issue.severity == "warning" and issue.count == 3 and _lines(issue) == [2, 3, 4]
+    assert "read as a thousands separator" in issue.message and "'1.250.000'" in issue.message
+    res = _load(p, decimal=",")
+    assert res.report.codes() == [] and res.data.transactions["amount"].iloc[0] == 250000
+    # nothing else decides: thousands, said so
+    p = parse_amount(pd.Series(["250.000", "125.500", "99.000"]))
+    assert p.values.tolist() == [250000, 125500, 99000]
+    assert [(f.code, f.severity) for f in p.findings] == [("ambiguous_decimal", "warning")]
+    assert "nothing else in the column decides; read as thousands separators" in \
+        p.findings[0].message
+
+
+def test_a_few_decimals_do_not_make_many_amounts_three_decimal(tmp_path):
+    p = parse_amount(pd.Series(["250.000", "125.500", "99.000", "80.000", "1.500", "12.5"]))
+    assert p.values.tolist() == [250000, 125500, 99000, 80000, 1500, 12.5]
+    f = p.findings[-1]
+    assert f.code == "ambiguous_decimal" and f.severity == "error"
+    assert "only 1 other amount shows it as the decimal mark (e.g. '12.5')" in f.message
+    # the column's own decimals decide a few
+    p = parse_amount(pd.Series(["12.50", "9.95", "1.250"]))
+    assert p.values.tolist() == [12.5, 9.95, 1.25] and p.findings[0].severity == "warning"
+
+
+def test_numbers_a_workbook_stored_are_never_ambiguous(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["Order ID", "Customer ID", "Order Date", "Net Amount"])
+    wb.active.append(["A1", "C1", dt.datetime(2024, 1, 5), 1.234])
+    wb.active.append(["A2", "C1", dt.datetime(2024, 1, 6), 250.5])
+    wb.save(tmp_path / "orders.xlsx")
+    res = _load(tmp_path / "orders.xlsx")
+    assert res.data.transactions["amount"].tolist() == [1.234, 250.5]
+    assert res.report.codes() == []
+
+
+@pytest.mark.parametrize("text", ["(12.50", "12.50)", "12 50", "1 2345"])
+def test_half_parentheses_and_odd_spaces_are_not_amounts(text):
+    # were 12.5 and 1250
+    assert parse_amount(pd.Series([text])).bad.tolist() == [True]
+
+
+def test_spaces_grouping_thousands_are_still_read():
+    p = parse_amount(pd.Series(["1 234,56 €", "12 345 678", "(3)"]))
+    assert p.values.tolist() == [1234.56, 12345678, -3] and not p.bad.any()
+
+
+def test_a_currency_column_gives_the_currency(tmp_path):
+    head = "Order ID,Customer ID,Order Date,Net Amount,Currency"
+    res = _load(_csv(tmp_path, ["A1,C1,2024-01-05,10,EUR", "A2,C1,2024-01-06,20,eur"],
+                     head=head))
+    assert res.ok and res.data.meta["currency"] == "EUR"  # was ''
+    assert "Currency -> (the currency of the amounts)" in res.to_text()
+    res = _load(_csv(tmp_path, ["A1,C1,2024-01-05,113,USD", "A2,C1,2024-01-06,95,EUR",
+                                "A3,C1,2024-01-07,880,CNY", "A4,C1,2024-01-08,20,USD"],
+                     head=head))
+    issue = _one(res, "mixed_currencies")  # was: 1108 summed, no issue
+    assert issue.severity == "error" and issue.column == "amount" and _lines(issue) == [3, 4]
+    assert "2 in USD, 1 in EUR, 1 in CNY" in issue.message and "not convert" in issue.message
+    assert not res.ok and res.data.meta["currency"] == ""
+
+
+# ---------------------------------------------------------------------- dates (2)
+def test_one_date_does_not_decide_a_thousand(tmp_path):
+    # was: all 1,000 read as 1 May, no note
+    p = _csv(tmp_path, [f"E{i},C1,05/01/2024,1" for i in range(1000)] + ["U1,C1,01/13/2024,1"])
+    res = _load(p)
+    issue = _one(res, "ambiguous_date_order")
+    assert issue.severity == "error" and issue.count == 1000
+    assert "only 1 cell of the column decides it ('01/13/2024', line 1002)" in issue.message
+    assert "read month-first" in issue.message and not res.ok
+    res = _load(p, dayfirst=True)
+    assert "ambiguous_date_order" not in res.report.codes()
+    assert res.data.transactions["timestamp"].dt.month.value_counts().to_dict() == {1: 1001}
+
+
+def test_two_date_orders_appended_are_reported(tmp_path):
+    p = _csv(tmp_path, [f"E{i},C1,05/01/2024,1" for i in range(100)]
+             + [f"U{i},C1,01/{13 + i % 10}/2024,1" for i in range(30)])
+    res = _load(p)
+    issue = _one(res, "mixed_date_order")
+    assert issue.severity == "error" and issue.count == 100 and _lines(issue)[0] == 2
+    assert "30 dates can only be month-first" in issue.message
+    assert "two exports appended?" in issue.message
+
+
+def test_utc_offsets_are_not_dropped(tmp_path):
+    # was three wall-clock times 20:00, 04:00, 15:00 for the same instant
+    p = _csv(tmp_path, ["Z1,C1,2024-01-05T20:00:00Z,1", "Z2,C1,2024-01-06T04:00:00+08:00,1",
+                        "Z3,C1,2024-01-05T15:00:00-05:00,1", "Z4,C1,2024-01-05T21:00:00Z,1"])
+    res = _load(p)
+    assert res.data.transactions["timestamp"].astype(str).tolist() == [
+        "2024-01-05 20:00:00", "2024-01-05 20:00:00", "2024-01-05 20:00:00",
+        "2024-01-05 21:00:00"]
+    issue = _one(res, "mixed_time_zones")
+    assert issue.severity == "warning" and _lines(issue) == [3, 4]
+    assert "2 at +00:00" in issue.message and "most common offset is +00:00" in issue.message
+    res = _load(_csv(tmp_path, ["Z1,C1,2024-01-05 10:00:00 +0800,1"]))
+    assert res.data.transactions["timestamp"].dt.hour.tolist() == [10]
+    assert "kept as written, as wall-clock times at +08:00" in _one(res, "time_zone_offset").message
+
+
+@pytest.mark.parametrize("text", ["2024", "2024-01", "2024/1", "2024.01"])
+def test_a_year_or_a_month_is_not_a_date(tmp_path, text):
+    # were read as 1 January
+    res = _load(_csv(tmp_path, [f"A1,C1,{text},1", "A2,C1,2024-01-05,1"]))
+    issue = _one(res, "bad_required_value")
+    assert issue.message.startswith("dates without a day") and _lines(issue) == [2]
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("2024/1/5 晚上12:30", "2024-01-05 00:30:00"), ("2024/1/5 凌晨12:30", "2024-01-05 00:30:00"),
+    ("2024/1/5 半夜12:05", "2024-01-05 00:05:00"), ("2024/1/5 晚上11:30", "2024-01-05 23:30:00"),
+    ("2024/1/5 半夜1:30", "2024-01-05 01:30:00"), ("2024/1/5 傍晚6:10", "2024-01-05 18:10:00"),
+])
+def test_chinese_night_clocks(text, iso):
+    # 晚上12:30 was 12:30 (noon)
+    p = parse_datetime(pd.Series([text]))
+    assert str(p.values.iloc[0]) == iso and not p.bad.iloc[0]
+
+
+def test_excel_serial_numbers_in_a_date_column(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["Order ID", "Customer ID", "Order Date", "Net Amount"])
+    wb.active.append(["A1", "C1", 45296.5, 10])  # a General-formatted date: 2024-01-05 12:00
+    wb.active.append(["A2", "C1", dt.datetime(2024, 1, 6), 10])
+    wb.save(tmp_path / "orders.xlsx")
+    res = _load(tmp_path / "orders.xlsx")
+    assert res.data.transactions["timestamp"].astype(str).tolist() == [
+        "2024-01-05 12:00:00", "2024-01-06 00:00:00"]  # was: an unreadable date
+    issue = _one(res, "excel_serial_dates")
+    assert _lines(issue) == [2] and "'45296.5' is 2024-01-05 12:00" in issue.message
+
+
+# ---------------------------------------------------------------------- Parquet and Excel ids
+def test_parquet_float_ids_and_phones_are_integers(tmp_path):
+    p = tmp_path / "customers.parquet"
+    pd.DataFrame({"客户编号": [13812345678.0, 2.5, np.nan], "手机": [13812345678.0, np.nan, 1.0]}
+                 ).to_parquet(p)
+    res = _load(p)
+    c = res.data.customers
+    assert c["customer_id"].tolist() == ["13812345678", "2.5"]  # was '1.3812345678e+10'
+    assert c["phone"].tolist()[0] == "13812345678"
+    issue = _one(res, "numeric_id")
+    assert _lines(issue) == [2] and "stored as decimal numbers" in issue.message
+
+
+def test_formulas_without_a_saved_value_say_so(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Order ID", "Customer ID", "Order Date", "Net Amount", "Price"])
+    ws.append(["A1", "C1", dt.datetime(2024, 1, 5), "=E2*2", 5])  # openpyxl saves no value
+    ws.append(["A2", "C1", dt.datetime(2024, 1, 6), 7, 5])
+    wb.save(tmp_path / "orders.xlsx")
+    res = _load(tmp_path / "orders.xlsx")
+    issue = _one(res, "blank_required_value")  # was "blank amount"
+    assert "formulas without a saved value" in issue.message
+    assert "open and save the workbook in Excel" in issue.message and _lines(issue) == [2]
+    _adds_up(res, 2)
+
+
+def test_duplicate_headers_are_reported_and_both_kept(tmp_path):
+    head = "订单编号,客户编号,下单时间,实付金额,实付金额"
+    res = _load(_csv(tmp_path, ["A1,C1,2024-01-05,10,99"], head=head))
+    issue = _one(res, "duplicate_headers")
+    assert issue.message.startswith("the header names '实付金额' 2 times (columns 4, 5): column "
+                                    "4 was used as amount, the others were read as '实付金额.1'")
+    assert res.data.transactions["amount"].tolist() == [10]
+    wb = openpyxl.Workbook()
+    wb.active.append(head.split(","))
+    wb.active.append(["A1", "C1", dt.datetime(2024, 1, 5), 10, 99])
+    wb.save(tmp_path / "orders.xlsx")
+    res = _load(tmp_path / "orders.xlsx")  # was: both unusable, amount missing
+    assert res.data.transactions["amount"].tolist() == [10]
+    assert "(columns D, E): column D was used as amount" in _one(res, "duplicate_headers").message
+
+
+def test_excel_text_wrappers_are_unwrapped(tmp_path):
+    res = _load(_csv(tmp_path, ['="A001",="13812345678",2024-01-05,="128.00"']))
+    t = res.data.transactions
+    assert t["transaction_id"].tolist() == ["A001"] and t["customer_id"].tolist() == ["13812345678"]
+    assert t["amount"].tolist() == [128.0] and res.ok
+
+
+# ---------------------------------------------------------------------- crashes and refusals (2)
+def test_a_field_longer_than_the_csv_modules_limit(tmp_path):
+    # was "could not be readed because of a fault in the kit (Error: field larger than ...)"
+    p = tmp_path / "工单.csv"
+    p.write_text("工单号,客户编号,创建时间,内容\nT1,C1,2024-01-05," + "x" * 140_000 + "\n",
+                 encoding="utf-8")
+    res = _load(p)
+    assert res.ok and len(res.data.tickets["text"].iloc[0]) == 140_000
+
+
+def test_a_fault_while_reading_says_read(tmp_path, monkeypatch):
+    import crm_training.clients.loader as loader
+
+    _csv(tmp_path, ["A1,C1,2024-01-05,10"])
+
+    def faulty(*a, **k):
+        raise TypeError("boom")
+
+    monkeypatch.setattr(loader, "read_raw", faulty)
+    issue = _one(_load(tmp_path / "orders.csv"), "unreadable_file")
+    assert "could not be read because of a fault in the kit (TypeError: boom)" in issue.message
+
+
+def test_one_nul_byte_is_a_problem_of_its_line(tmp_path):
+    # was: the whole file "is not a text table"
+    p = tmp_path / "orders.csv"
+    p.write_bytes((HEAD + "\nA1,C1,2024-01-05,1\n").encode() + b"A2,C\x002,2024-01-05,1\n")
+    res = _load(p)
+    assert res.data.transactions["customer_id"].tolist() == ["C1", "C2"]
+    issue = _one(res, "nul_bytes")
+    assert issue.severity == "warning" and _lines(issue) == [3]
+    assert issue.message.startswith("1 line holds NUL bytes")
+
+
+def test_a_header_cell_typed_on_two_lines(tmp_path):
+    # was: every data line malformed, or the header's second line dropped as a row
+    p = tmp_path / "orders.csv"
+    p.write_text('订单编号,客户编号,下单时间,"实付金额\n(元)",备注\nA1,C1,2024-01-05,1,x\n'
+                 'A2,C1,2024-01-06,2,y\n', encoding="utf-8")
+    res = _load(p)
+    assert res.ok and res.report.codes() == []
+    assert res.data.transactions["amount"].tolist() == [1, 2]
+    assert read_raw(p, progress=False).frame.index.tolist() == [3, 4]
+    _adds_up(res, 2)
+
+
+def test_an_unclosed_quote_in_the_header_names_line_one(tmp_path):
+    p = tmp_path / "orders.csv"
+    p.write_text('"' + HEAD + "\nA1,C1,2024-01-05,10\n")
+    res = _load(p)
+    issue = _one(res, "unclosed_quote")
+    assert issue.severity == "error" and _lines(issue) == [1]
+    assert issue.message.startswith("the header (line 1) opens a quoted value")
+    assert res.data.transactions["transaction_id"].tolist() == ["A1"]
+
+
+def test_the_columns_found_are_capped(tmp_path):
+    head = ",".join(f"field number {i} " + "x" * 150 for i in range(2000))
+    p = tmp_path / "orders.csv"
+    p.write_text(head + "\n" + ",".join("1" for _ in range(2000)) + "\n")
+    res = _load(p)
+    issue = _one(res, "missing_columns")
+    assert issue.message.endswith("… and 1,980 more") and len(issue.message) < 4000

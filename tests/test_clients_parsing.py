@@ -71,10 +71,12 @@ def test_day_first_rule_and_its_warning():
     assert parse_datetime(pd.Series(["05.01.2024"])).notes == []
 
 
-def test_mixed_time_zones_keep_wall_clock_time():
+def test_mixed_time_zones_are_converted_to_one_offset():
+    # was [13, 13, 10]: two instants 7 hours apart read as the same wall-clock time
     p = parse_datetime(pd.Series(["2024-01-05T13:05:00+08:00", "2024-01-05T13:05:00+01:00",
                                   "2024-01-05 10:00"]))
-    assert p.values.dt.hour.tolist() == [13, 13, 10] and not p.bad.any()
+    assert p.values.dt.hour.tolist() == [13, 20, 10] and not p.bad.any()
+    assert [f.code for f in p.findings] == ["mixed_time_zones"]
 
 
 def test_bad_dates_are_flagged():

@@ -4,7 +4,10 @@ Each problem code of :data:`.validation.RULES` has one remedy (drop the rows, bl
 suffix a duplicate id, mark a return, make a return negative) and each remedy is logged with the
 number of rows it touched and the reason; lines dropped while reading (a wrong number of
 fields, a quote never closed, empty lines) are logged too, so the rows kept plus the rows dropped
-always add up to the records of the file. Returns stay in the data as negative rows, and are
+always add up to the records of the file. Several files of one table (overlapping exports,
+the sheets of a workbook) are checked together (:func:`check_across_files`): a row copied from
+an earlier file is dropped and logged with the file and line it copies. Returns stay in the
+data as negative rows, and are
 linked to the order they refund when the export does not say it: the latest earlier order of the
 same customer with the same amount (a vectorised as-of join, no loop per row).
 
@@ -27,13 +30,14 @@ import pandas as pd
 
 from ..schema import TABLES
 from .report import CleaningLog, ValidationReport
-from .validation import RULES, ParsedTable, issue_rows
+from .validation import ROW_KEYS, RULES, ParsedTable, _issue, issue_rows
 
 # lines dropped while reading the file (never rows of the parsed table)
 _READ_DROPS = {"malformed_lines": "line has a different number of fields than the header",
                "unclosed_quote": "line opens a quoted value that is never closed"}
 _DROP_ORDER = ("blank_rows", "bad_required_value", "blank_required_value", "blank_id",
-               "blank_customer_id", "duplicate_row", "duplicate_customer", "duplicate_assignment")
+               "blank_customer_id", "duplicate_row", "overlapping_rows", "duplicate_customer",
+               "duplicate_assignment")
 _REASONS = {
     "blank_rows": "empty row",
     "bad_required_value": "a required value could not be read",
@@ -41,6 +45,7 @@ _REASONS = {
     "blank_id": "blank id",
     "blank_customer_id": "blank customer id",
     "duplicate_row": "exact copy of an earlier row",
+    "overlapping_rows": "exact copy of a row of an earlier file (overlapping exports)",
     "duplicate_customer": "customer id already listed earlier",
     "duplicate_assignment": "customer already assigned to this experiment earlier",
 }
@@ -54,6 +59,8 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
     # occurrence number of each id in the export, counted before any row is dropped
     occurrence = (pt.typed.groupby(key, sort=False).cumcount() + 1
                   if key in pt.typed.columns else None)
+    if occurrence is not None and getattr(pt, "prior", None) is not None:
+        occurrence = occurrence + pt.prior.reindex(occurrence.index).fillna(0).astype(int)
     for issue in report.issues:
         if issue.file == file and issue.code in _READ_DROPS:
             log.add(file, table, "dropped", issue.count, _READ_DROPS[issue.code], "",
@@ -67,8 +74,12 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
         if len(rows) or len(gone):
             cols = sorted({i.column for i in report.issues
                            if i.file == file and i.code == code and i.column})
+            copy_of = {e["line"]: e["copy_of"] for i in report.issues if i.file == file
+                       and i.code == code for e in i.examples if "copy_of" in e}
             log.add(file, table, "dropped", len(rows) + len(gone), _REASONS[code],
-                    ", ".join(cols), [{"line": int(r)} for r in rows.union(gone)[:5]])
+                    ", ".join(cols), [{"line": int(r), **({"copy_of": copy_of[int(r)]}
+                                                          if int(r) in copy_of else {})}
+                                      for r in rows.union(gone)[:5]])
             df = df.drop(rows)
     for code in ("bad_value", "unknown_code", "out_of_range"):
         for issue in report.issues:
@@ -165,7 +176,10 @@ def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
 
 
 # Columns an export may leave out because another column already says it.
-_DERIVED = {"resolved": ("resolved_at", lambda s: s.notna(), "derived from resolved_at (closed = resolved)")}
+_DERIVED = {
+    "resolved": ("resolved_at", lambda s: s.notna(),
+                 "derived from resolved_at (closed = resolved)"),
+}
 
 
 def fill_defaults(df: pd.DataFrame, table: str, file: str, log: CleaningLog) -> pd.DataFrame:
@@ -240,3 +254,83 @@ def build_customers(customers: pd.DataFrame | None, tables: dict, log: CleaningL
                 f"({RULES['orphan_customer'][2]})", "customer_id")
         customers = pd.concat([customers, add], ignore_index=True)
     return customers
+
+
+def check_across_files(parsed: list, report: ValidationReport) -> None:
+    """Rows of one table that several files hold (overlapping exports: January 1-20 and
+    January 11-30; the sheets of one workbook): an exact copy of a row of an earlier file (on
+    the columns both have) is an ``overlapping_rows`` warning, and cleaning drops it, logging
+    the file and line it copies; an id an earlier file used for a different row is reported
+    like a repeated id within a file (``duplicate_id``: suffixed; ``duplicate_customer``:
+    dropped). Hashes of the rows and ids, no loop per row."""
+    groups: dict = {}
+    for pt in parsed:
+        groups.setdefault(pt.table, []).append(pt)
+    for table, pts in groups.items():
+        if len(pts) < 2:
+            continue
+        common = [c for c in pts[0].typed.columns if all(c in p.typed.columns for p in pts)]
+        key = TABLES[table].key
+        row_key = ROW_KEYS.get(table, [key])
+        keyed = all(c in common for c in row_key)
+        earlier = []
+        for k, pt in enumerate(pts):
+            typed = pt.typed
+            row_hash = pd.util.hash_pandas_object(typed[common], index=False).to_numpy()
+            key_hash = (pd.util.hash_pandas_object(typed[row_key], index=False).to_numpy()
+                        if keyed else None)
+            has_key = typed[row_key].notna().all(axis=1).to_numpy() if keyed else None
+            here = pd.DataFrame({"row": row_hash, "file": pt.file,
+                                 "line": typed.index.to_numpy()})
+            if keyed:
+                here["key"] = np.where(has_key, key_hash, 0)
+                here["has_key"] = has_key
+            if k and len(typed):
+                _overlaps(report, pt, table, key, row_key, here, pd.concat(earlier), typed)
+            earlier.append(here)
+
+
+def _overlaps(report, pt, table, key, row_key, here, before, typed) -> None:
+    first_row = before.drop_duplicates("row")
+    same = here["row"].isin(first_row["row"]).to_numpy() & ~typed.duplicated(keep="first") \
+        .to_numpy()
+    if same.any():
+        where = first_row.set_index("row").loc[here["row"].to_numpy()[same]]
+        copies = [f"{f}:{int(n)}" for f, n in zip(where["file"], where["line"])]
+        rows = typed.index[same]
+        shown = [key] + [c for c in ("customer_id", "timestamp", "amount") if c in pt.raw.columns
+                         and c != key]
+        _issue(report, "overlapping_rows", pt.file, table,
+               f"rows that repeat exactly a row of an earlier file "
+               f"({', '.join(sorted(set(where['file'])))}): overlapping exports", rows, pt.raw,
+               shown)
+        issue = report.issues[-1]
+        for e, c in zip(issue.examples, copies):
+            e["copy_of"] = c
+    if "key" not in here:
+        return
+    keyed = before[before["has_key"]]
+    counts = keyed["key"].value_counts()
+    again = here["has_key"].to_numpy() & here["key"].isin(counts.index).to_numpy()
+    if not again.any():
+        return
+    pt.prior = pd.Series(here["key"].map(counts).fillna(0).to_numpy(np.int64), index=typed.index)
+    first_key = keyed.drop_duplicates("key").set_index("key")
+    later_here = typed.duplicated(row_key, keep="first").to_numpy()  # reported within the file
+    differ = again & ~same & ~later_here
+    if not differ.any():
+        return
+    where = first_key.loc[here["key"].to_numpy()[differ]]
+    code = ("duplicate_customer" if key == "customer_id" and row_key == [key] else
+            "duplicate_assignment" if len(row_key) > 1 else "duplicate_id")
+    what = {"duplicate_customer": "customer ids already listed in an earlier file with "
+                                  "different details",
+            "duplicate_assignment": "customers already assigned to the same experiment in an "
+                                    "earlier file",
+            "duplicate_id": f"{key} values already used by a different row of an earlier "
+                            "file"}[code]
+    _issue(report, code, pt.file, table, f"{what} ({', '.join(sorted(set(where['file'])))})",
+           typed.index[differ], pt.raw, row_key + (["customer_id"] if code == "duplicate_id"
+                                                   and "customer_id" in pt.raw.columns else []))
+    for e, f, n in zip(report.issues[-1].examples, where["file"], where["line"]):
+        e["earlier"] = f"{f}:{int(n)}"

@@ -3,7 +3,10 @@
 Steps, each in its own module: read the files as text (:mod:`.reading`), map their columns and
 guess their tables (:mod:`.mapping`), parse and validate (:mod:`.parsing`, :mod:`.validation`),
 clean with a log (:mod:`.cleaning`), and build a :class:`crm_training.CRMData`. The client's files
-are only ever read; :meth:`ClientLoad.save` writes to a new folder, atomically.
+are only ever read; :meth:`ClientLoad.save` writes to a new folder, atomically. Each sheet of a
+workbook that holds a table is a source of its own (``book.xlsx!2月`` when several are read);
+files of one table are checked against each other (overlapping exports); a file reached twice
+(a link, a hard link) is read once.
 
 Examples
 --------
@@ -31,11 +34,11 @@ from ..exports import write_csv
 from ..fileio import atomic_output_dir
 from ..schema import TABLES
 from . import mapping as mp
-from .cleaning import build_customers, clean_table
-from .reading import (SUPPORTED, ClientDataError, list_client_files, read_raw,
-                      skipped_client_files)
+from .cleaning import build_customers, check_across_files, clean_table
+from .reading import (EXCEL_SUFFIXES, SUPPORTED, ClientDataError, RawTable,
+                      list_client_files, read_raw, skipped_client_files)
 from .report import CleaningLog, ValidationReport
-from .validation import check_rules, parse_table
+from .validation import RULES, check_rules, map_columns, names_list, parse_table
 
 
 @dataclass
@@ -57,19 +60,23 @@ class SourceInfo:
 
     def describe(self, redactor=None) -> str:
         """How the file was read and mapped; with a :class:`~.anonymise.Redactor`, header cells
-        that are values (a file without a header) are shown as "column 3"."""
-        h = (lambda c: str(redactor.header(str(c), self.file))) if redactor else str
+        that are not known column names are shown as "column 3" and a file name that is not
+        made of known words as "file 2.csv". Control characters are escaped."""
+        from .report import printable
+
+        h = (lambda c: printable(redactor.header(str(c), self.file))) if redactor else printable
+        file = printable(redactor.file(self.file) if redactor else self.file)
         if not self.kind:
-            return f"{self.file}: not read"
+            return f"{file}: not read"
         if not self.used:
-            return f"{self.file} -> {self.table or '?'}: not used (see the errors)"
+            return f"{file} -> {self.table or '?'}: not used (see the errors)"
         how = self.kind + (f", {self.encoding}" if self.encoding else "")
         if self.delimiter:
             how += f", delimiter {self.delimiter!r}"
         if self.header_line > 1:
             how += f", header on line {self.header_line}"
         cols = ", ".join(f"{h(k)} -> {v}" for k, v in self.columns.items())
-        out = f"{self.file} -> {self.table or '(not used)'}: {self.rows:,} rows ({how})"
+        out = f"{file} -> {self.table or '(not used)'}: {self.rows:,} rows ({how})"
         if cols:
             out += f"\n    columns: {cols}"
         if self.ignored:
@@ -109,16 +116,20 @@ class ClientLoad:
 
     def redactor(self):
         """What redacted output hides (:class:`~.anonymise.Redactor`): the examples of
-        :meth:`pii_columns`, header cells that are values (files without a header, see
-        :func:`~.anonymise.header_labels`), and personal data and the customers' names in
-        every message."""
-        from .anonymise import NameSet, Redactor, header_labels
+        :meth:`pii_columns`, header cells that are not known column names (see
+        :func:`~.anonymise.header_labels`), file names that are not made of known words (see
+        :func:`~.anonymise.file_labels`: numbered in the order of the sources, then of the
+        report), and personal data and the customers' names in every message."""
+        from .anonymise import NameSet, Redactor, file_labels, header_labels
 
         cust = self._data.customers if self._data is not None else None
         names = NameSet(cust["name"] if cust is not None and "name" in cust.columns else ())
         headers = {s.file: header_labels(s.columns_found, names) for s in self.sources
                    if s.columns_found}
-        return Redactor(self.pii_columns(), headers, names)
+        files = file_labels([s.file for s in self.sources] + [i.file for i in self.report.issues]
+                            + [s.file for s in self.cleaning.steps])
+        files.update({s.file_path: files[s.file] for s in self.sources if s.file_path})
+        return Redactor(self.pii_columns(), headers, names, files)
 
     def reports(self, redact: bool = False):
         """``(report, cleaning log, source descriptions)``, redacted or as they are."""
@@ -147,8 +158,11 @@ class ClientLoad:
         return "\n".join(parts)
 
     def to_markdown(self, redact: bool = False) -> str:
+        from .report import _md
+
         rep, log, described = self.reports(redact)
-        src = "\n".join("    " + line for d in described for line in d.splitlines())
+        src = "\n".join(("- " if k == 0 else "  - ") + _md(line.strip())
+                        for d in described for k, line in enumerate(d.split("\n")))
         verdict = "**Usable.**" if self.ok else "**Not usable as is: fix the errors below.**"
         return (f"# Client data check\n\n{verdict}\n\n## Sources\n\n{src}\n\n"
                 f"{rep.to_markdown()}\n{log.to_markdown()}")
@@ -241,22 +255,29 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     source : a file (read as a transactions export unless its name or columns say otherwise,
         or ``table`` does), a folder of files (each file's table guessed from its name and
         columns; links leading out of the folder are not followed, and are reported as
-        skipped with anything else that is not a regular file), or a dict ``{table: file}``.
+        skipped with sub-folders and anything else that is not a regular file), or a dict
+        ``{table: file}``. A workbook gives every visible sheet that holds a table (hidden,
+        empty and other sheets are noted); a file reached twice is read once (noted); a row
+        that an earlier file of the same table holds exactly is dropped (logged with the file
+        and line it copies), and an id an earlier file used for another row is reported.
     mapping : dict or YAML file: ``{client column: model column}``, optionally per table, plus
         ``files:`` and ``options:`` (see :mod:`.mapping`). Wins over guessing.
     table : the table of a single file.
     dayfirst : read 05/01/2024 as 5 January (True) or May 1 (False); None decides from the data
-        (day-first when nothing decides, with a warning). A date that allows only one order
-        (13/01/2024) is always read in that order, and reported when it disagrees.
-    decimal : "," or "." for amounts that could be either ("1,234"); None: the column's
-        majority. An amount whose mark is plain ("1,5", "9.5") is always read by it.
+        (day-first when nothing decides, with a warning; an error when a few dates decide for
+        many, see :mod:`.dates`). A date that allows only one order (13/01/2024) is always
+        read in that order, and reported when it disagrees.
+    decimal : "," or "." for amounts that could be either ("1,234", "250.000"); None: the
+        column decides (see :mod:`.parsing`), and says how. An amount whose mark is plain
+        ("1,5", "9.5") is always read by it.
     today : dates after this are reported as future dates (default: now).
     progress : progress bars while reading large files.
 
     Returns
     -------
     ClientLoad with ``data`` (CRMData; ``meta["source"] == "client"``, ``meta["currency"]`` the
-    currency written on the amounts, such as "CNY", when they name one), ``report``,
+    currency written on the amounts or given by a currency column, such as "CNY", when they
+    name one), ``report``,
     ``cleaning``, ``sources`` and ``ok``. A file that cannot be read (or that trips a fault of
     the kit) is one error of the report; the other files are still loaded. For every file used,
     its rows kept plus the rows dropped in the cleaning log equal the records it holds.
@@ -285,62 +306,76 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         for p, why in skipped_client_files(source):
             report.add("skipped_file", "warning", p.name, f"{p.name} {why}")
     stages = _stage_bar(progress, files)
+    seen: dict = {}
     for path, tname in files:
         stages.set_description(f"reading {path.name}")
         stages.update()
-        info = SourceInfo(path.name, None, file_path=str(path))
-        sources.append(info)
+        same = _same_file(path, seen)
+        if same is not None:  # a link, a hard link, the same file named twice: read once
+            report.add("same_file", "warning", path.name,
+                       f"{path.name} is the same file as {same} (a link to it or another name "
+                       f"for it); {RULES['same_file'][2]}")
+            continue
         try:
-            raw = read_raw(path, progress=progress, header_hint=mp.header_score)
+            raws = _read_file(path, progress, tname, m, report, log)
         except ClientDataError as e:
+            sources.append(SourceInfo(path.name, None, file_path=str(path)))
             report.add("unreadable_file", "error", path.name, str(e))
             continue
         except Exception as e:  # a fault of the kit must cost this file only, not the folder
+            sources.append(SourceInfo(path.name, None, file_path=str(path)))
             report.add("unreadable_file", "error", path.name, _fault(path.name, "read", e))
             continue
-        info.kind, info.encoding, info.delimiter = raw.kind, raw.encoding, raw.delimiter
-        info.header_line = raw.header_line
-        cols = list(raw.frame.columns)
-        info.columns_found = [str(c) for c in cols]
-        if tname == "?single":
-            guess = mp.guess_table(path.name, cols, default="transactions")
-            ok_guess = all(c in mp.guess_columns(cols, guess).values()
-                           for c in TABLES[guess].required)
-            tname = guess if ok_guess else "transactions"
-        elif tname is None:
-            tname = mp.guess_table(path.name, cols)
-            if tname is None:
-                report.add("unknown_table", "warning", path.name,
-                           "could not tell which table this file holds (name it after the table "
-                           "or add it under 'files:' in the mapping); the file was skipped")
-                log.add(path.name, "(no table)", "dropped", _records(raw),
+        for raw, tname in raws:
+            name = raw.name
+            info = SourceInfo(name, None, file_path=str(path))
+            sources.append(info)
+            info.kind, info.encoding, info.delimiter = raw.kind, raw.encoding, raw.delimiter
+            info.header_line = raw.header_line
+            cols = list(raw.frame.columns)
+            info.columns_found = [str(c) for c in cols]
+            if tname == "?single":
+                tname = _single_table(name, cols)
+            elif tname is None:
+                tname = mp.guess_table(name, cols)
+                if tname is None:
+                    report.add("unknown_table", "warning", name,
+                               "could not tell which table this file holds (name it after the "
+                               "table or add it under 'files:' in the mapping); the file was "
+                               "skipped")
+                    log.add(name, "(no table)", "dropped", _records(raw),
+                            "the file was not used (see the report)")
+                    continue
+            info.table = tname
+            # entries for every file apply where the column exists; for a table must match
+            loose = {k: v for k, v in m["columns"].get("*", {}).items()
+                     if k in cols and v in TABLES[tname].names}
+            loose_found.update(k for k in m["columns"].get("*", {}) if k in cols)
+            explicit = {**loose, **m["columns"].get(tname, {})}
+            try:
+                pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
+            except Exception as e:
+                report.add("unreadable_file", "error", name, _fault(name, "check", e))
+                pt = None
+            if pt is None:
+                log.add(name, tname, "dropped", _records(raw),
                         "the file was not used (see the report)")
                 continue
-        info.table = tname
-        # entries for every file apply where the column exists; entries for a table must match
-        loose = {k: v for k, v in m["columns"].get("*", {}).items()
-                 if k in cols and v in TABLES[tname].names}
-        loose_found.update(k for k in m["columns"].get("*", {}) if k in cols)
-        explicit = {**loose, **m["columns"].get(tname, {})}
-        try:
-            pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
-        except Exception as e:
-            report.add("unreadable_file", "error", path.name, _fault(path.name, "check", e))
-            pt = None
-        if pt is None:
-            log.add(path.name, tname, "dropped", _records(raw),
-                    "the file was not used (see the report)")
-            continue
-        del raw
-        info.rows, info.columns, info.ignored = len(pt.typed), pt.columns, pt.ignored
-        info.used = True
-        parsed.append(pt)
+            info.rows, info.columns, info.ignored = len(pt.typed), pt.columns, pt.ignored
+            info.used = True
+            parsed.append(pt)
+        del raws
+    try:  # rows that several files of one table hold (overlapping exports)
+        check_across_files(parsed, report)
+    except Exception as e:
+        report.add("unreadable_file", "error", "(all files)", _fault("the comparison of the "
+                                                                     "files", "check", e))
 
     for k in m["columns"].get("*", {}):
         if k not in loose_found and any(s.kind for s in sources):
             report.add("mapping_column_not_found", "error", "mapping",
                        f"the mapping names column {k!r}, which no file has; found: "
-                       + "; ".join(f"{s.file}: {', '.join(map(str, s.columns_found))}"
+                       + "; ".join(f"{s.file}: {names_list(s.columns_found)}"
                                    for s in sources if s.kind))
     cleaned: dict[str, list] = {}
     customer_ids = None
@@ -388,9 +423,77 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
 
 def _fault(name: str, what: str, e: Exception) -> str:
     first = str(e).splitlines()[0][:120] if str(e) else ""
-    return (f"{name} could not be {what}ed because of a fault in the kit ({type(e).__name__}"
+    done = {"read": "read", "check": "checked"}.get(what, what + "ed")
+    return (f"{name} could not be {done} because of a fault in the kit ({type(e).__name__}"
             f"{': ' + first if first else ''}); the other files were still read, please "
             "report this one")
+
+
+def _same_file(path: Path, seen: dict):
+    """The name of a file read before that is the same file as ``path`` (a symbolic or hard
+    link, the same file named twice), or None; records ``path`` in ``seen``."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        return seen[key]
+    seen[key] = path.name
+    return None
+
+
+def _single_table(name, cols) -> str:
+    """The table of a file given alone: the one its name and columns say, if its required
+    columns are there, else transactions."""
+    guess = mp.guess_table(name, cols, default="transactions")
+    ok = all(c in mp.guess_columns(cols, guess).values() for c in TABLES[guess].required)
+    return guess if ok else "transactions"
+
+
+def _read_file(path: Path, progress: bool, tname, m, report, log) -> list:
+    """``[(RawTable, table or None or "?single")]`` of a file: one, or for a workbook one per
+    sheet that holds a table (the others, and hidden, empty and chart sheets, noted)."""
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return [(read_raw(path, progress=progress, header_hint=mp.header_score), tname)]
+    from .workbooks import read_sheets
+
+    raws, skipped = read_sheets(path, header_hint=mp.header_score)
+    if not raws:
+        import pandas as pd
+
+        empty = RawTable(path, pd.DataFrame(), "excel", records=0)
+        raws = [empty]
+    picked = []
+    for raw in raws:
+        t = m["files"].get(f"{path.name}!{raw.sheet}", tname)
+        cols = list(raw.frame.columns)
+        if t == "?single":
+            t = _single_table(f"{path.stem} {raw.sheet}", cols)
+        elif t is None:
+            t = mp.guess_table(f"{path.stem} {raw.sheet}", cols)
+        explicit = {**m["columns"].get("*", {}), **m["columns"].get(t, {})} if t else {}
+        holds = t is not None and all(
+            c in map_columns(cols, t, explicit)[0].values() for c in TABLES[t].required)
+        picked.append((raw, t, holds))
+    if len(picked) > 1:
+        use = [p for p in picked if p[2]] or picked[:1]
+        for raw, t, holds in picked:
+            if not any(raw is u[0] for u in use):
+                skipped.append((raw.sheet, "its columns are not those of a table"))
+                log.add(f"{path.name}!{raw.sheet}", t or "(no table)", "dropped", _records(raw),
+                        "the sheet was not used (see the report)")
+        picked = use
+    if skipped:
+        read = [repr(r.sheet) for r, _, _ in picked if r.sheet]
+        left = ", ".join(f"{n!r} ({why})" for n, why in skipped)
+        report.add("skipped_sheets", "warning", path.name,
+                   f"{path.name}: read sheet{'s' * (len(read) > 1)} {', '.join(read) or 'none'}"
+                   f"; not read: {left}", count=0)
+    if len(picked) > 1:
+        for raw, _, _ in picked:
+            raw.label = f"{path.name}!{raw.sheet}"
+    return [(raw, t) for raw, t, _ in picked]
 
 
 def _records(raw) -> int:

@@ -13,22 +13,22 @@ Rules, stated once:
   The decimal mark is decided per cell: with both "," and "." the last one is the mark; one
   comma followed by one, two or four-plus digits is a decimal comma ("1,5", "9,95", "1,2345"),
   a dot likewise a decimal point; several commas, or dots in groups of three, separate
-  thousands. Only "1,234" or "1.234" alone are ambiguous: they follow ``decimal``, else the
-  column's majority, else the point. A column using both marks is reported
-  (``mixed_decimal_marks``, a warning: each cell was read by its own mark) and its ambiguous
-  cells too (``ambiguous_decimal``, an error until ``decimal`` decides).
+  thousands. One separator followed by exactly three digits ("1,234", "250.000") is
+  ambiguous: it follows ``decimal``; else the convention of the column's other amounts,
+  unless that would give implausibly many amounts with exactly three decimals; else, with
+  nothing to decide, it groups thousands ("250.000" is 250000: money rarely has three
+  decimals). Never silently: ``ambiguous_decimal`` names the reading and the rule (a
+  warning when the column decided, an error when it could not). A column using both marks is
+  reported (``mixed_decimal_marks``, a warning: each cell was read by its own mark). Numbers
+  a workbook stored (``numeric``) always have a decimal point. A parenthesis without its pair
+  ("(12.50") or spaces that do not group thousands ("12 50") make a cell unreadable, and
+  Excel's text wrapper ``="128.00"`` is unwrapped.
 * **Currency**: the cells' signs and words give the column's currency (¥ is read as the yuan,
   "$" as the US dollar), recorded as a note ``currency:CNY``. A column mixing currencies is an
   error (``mixed_currencies``): its amounts cannot be compared, and the kit never converts.
-* **Dates** in ISO form, with slashes, dots or 年月日, with or without a time: 2024/1/5 13:05,
-  2024-01-05, 2024年1月5日, 05.01.2024, and 12-hour clocks: 1:05 PM, 01:05pm, 下午3:05,
-  上午11:30 (12:30 AM is 00:30). When the year comes last, a cell whose first number is above
-  12 is day-first, one whose second is above 12 month-first; the others follow ``dayfirst``,
-  else the column's majority, else day-first (05.01.2024 is 5 January), with a note when
-  nothing in the column decided. A column with both orders is reported (``mixed_date_order``;
-  ``ambiguous_date_order``, an error, for its cells that could be either). Dates beyond what
-  datetime64[ns] holds (before 1677-09-21 or after 2262-04-11, e.g. 9999-12-31) are unreadable
-  cells with their own reason, never an exception.
+  (A separate currency column, such as Currency or 币种, is read by :mod:`.validation`.)
+* **Dates**: see :mod:`.dates` (ISO, slashes, dots, 年月日, 12-hour clocks with AM/PM or
+  上午/下午, day and month order per cell, UTC offsets, Excel serial numbers).
 
 Examples
 --------
@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import CODE_LABELS_ZH
+from .encoding import _utf8_bytes
 
 # RE2 syntax (pyarrow compute): currency signs and words, spaces, apostrophes (1'234.50)
 _CURRENCY = (r"(?i)(us\$|hk\$|rmb|cny|usd|eur|gbp|hkd|yuan|元|块|[￥¥$€£]|\s|\x{00a0}|\x{3000}"
@@ -80,12 +81,14 @@ class Finding:
 
     ``code`` is an issue code of :data:`crm_training.clients.validation.RULES`; ``cells`` the
     mask of the cells to count and show as examples; ``message`` plain words (no file or
-    column name: the report adds them).
+    column name: the report adds them); ``severity`` overrides the code's (a warning when the
+    column decided, an error when it could not).
     """
 
     code: str
     message: str
     cells: pd.Series
+    severity: str | None = None  # None: the code's severity in RULES
 
 
 @dataclass
@@ -110,7 +113,8 @@ NULL_TOKENS = ("null", "none", "nan", "n/a", "#n/a", "nil", "(null)", "空")
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:
-    """The column as an Arrow string array, trimmed, with blanks and NULL tokens as nulls.
+    """The column as an Arrow string array, trimmed, with blanks and NULL tokens as nulls, and
+    Excel's text wrapper ``="128.00"`` unwrapped.
 
     The parsers work on Arrow arrays with pyarrow.compute (vectorised C++ and RE2), several
     times faster than pandas' string methods for patterns that pandas runs in Python.
@@ -119,6 +123,9 @@ def _arrow_text(s: pd.Series) -> pa.Array:
     if isinstance(a, pa.ChunkedArray):
         a = a.combine_chunks()
     t = pc.utf8_trim_whitespace(a)
+    if pc.any(pc.starts_with(t, '="')).as_py():  # ="0012" is how Excel users force text
+        wrapped = pc.fill_null(pc.match_substring_regex(t, r'^="[^"]*"$'), False)
+        t = pc.if_else(wrapped, pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(t, 2, -1)), t)
     blank = pc.or_(pc.equal(t, ""), pc.is_in(pc.utf8_lower(t), value_set=pa.array(NULL_TOKENS)))
     return pc.if_else(blank, pa.scalar(None, t.type), t)
 
@@ -141,13 +148,30 @@ def _text(s: pd.Series) -> pd.Series:
     return _series(_arrow_text(s), s.index)
 
 
-def parse_amount(s: pd.Series, decimal: str | None = None) -> Parsed:
-    """Read money (or any decimal number) written the way people write it; see module rules."""
+def parse_amount(s: pd.Series, decimal: str | None = None, numeric=None) -> Parsed:
+    """Read money (or any decimal number) written the way people write it; see module rules.
+
+    ``numeric``: per cell, non-zero where the file stored a number (Excel, Parquet): its dot
+    is a decimal point whatever the column's other cells say.
+    """
     t = _arrow_text(s)
-    neg_paren = pc.match_substring_regex(t, r"^\(.*\)$")
+    # parentheses: "(12.00)" is negative, one alone ("(12.50") is no amount
+    neg_paren = no_amount = None
+    _, seg, _ = _utf8_bytes(t)
+    if seg is not None and ((seg == 0x28) | (seg == 0x29)).any():  # a byte scan, no regex
+        has_paren = pc.fill_null(pc.or_(pc.match_substring(t, "("),
+                                        pc.match_substring(t, ")")), False)
+        neg_paren = pc.and_(pc.starts_with(t, "("), pc.ends_with(t, ")"))
+        no_amount = pc.and_(has_paren, pc.invert(pc.fill_null(neg_paren, False)))
     stripped = pc.replace_substring_regex(t, _CURRENCY, "")
     # nothing stripped anywhere (the usual plain numbers): no currency to look for
     named = pc.sum(pc.utf8_length(stripped)).as_py() != pc.sum(pc.utf8_length(t)).as_py()
+    if named:  # spaces between digits only group thousands: "1 234,56", never "12 50"
+        spaced = pc.fill_null(pc.match_substring_regex(t, _SPACED), False)
+        if pc.any(spaced).as_py():
+            odd = pc.and_(spaced, pc.invert(pc.fill_null(pc.match_substring_regex(
+                t, _GROUPED), False)))
+            no_amount = odd if no_amount is None else pc.or_(no_amount, odd)
     core = pc.utf8_trim(stripped, "()")
     # a trailing minus ("12.50-") is an accounting habit
     trail = pc.fill_null(pc.ends_with(core, "-"), False)
@@ -160,21 +184,58 @@ def parse_amount(s: pd.Series, decimal: str | None = None) -> Parsed:
     currency = _currencies(t, s.index, findings) if named else ""
     if currency:
         notes.append("currency:" + currency)
-    core, bad_form, mark = _decimal_marks(core, t, decimal, s.index, findings)
+    machine = None if numeric is None else np.asarray(numeric) > 0
+    if machine is not None and machine.all():
+        core = pc.replace_substring(core, ",", "")  # numbers the file stored: "." is decimal
+        bad_form, mark = pa.array(np.zeros(len(core), bool)), "."
+    else:
+        skip = machine if no_amount is None else (
+            pc.fill_null(no_amount, False).to_numpy(zero_copy_only=False)
+            | (False if machine is None else machine))
+        core, bad_form, mark = _decimal_marks(core, t, decimal, s.index, findings, skip)
     if mark == ",":
         notes.append("decimal comma")
+    if no_amount is not None:
+        bad_form = pc.or_(bad_form, no_amount)
     ok_form = pc.and_kleene(pc.match_substring_regex(core, _NUMBER), pc.invert(bad_form))
     num = pc.cast(pc.if_else(ok_form, core, pa.scalar(None, core.type)), pa.float64())
     num = pc.if_else(pc.is_finite(num), num, pa.scalar(None, pa.float64()))
-    num = pc.if_else(pc.fill_null(neg_paren, False), pc.negate(pc.abs(num)), num)
+    if neg_paren is not None:
+        num = pc.if_else(pc.fill_null(neg_paren, False), pc.negate(pc.abs(num)), num)
     values = _series(num, s.index, "float64")
     bad = _mask(pc.and_(pc.is_valid(t), pc.is_null(num)), s.index)
     return Parsed(values, bad, notes, findings)
 
 
+def _three_after_dot(a: pa.Array) -> bool:
+    """Does any value end in a dot and exactly three digits ("250.000")? (a scan of the
+    values' last bytes with numpy, no regex)"""
+    offsets, seg, lo = _utf8_bytes(a)
+    if seg is None:
+        return False
+    end = offsets[1:] - lo
+    end = end[(end - (offsets[:-1] - lo)) >= 5]
+    if not len(end):
+        return False
+    digit = (seg >= 0x30) & (seg <= 0x39)
+    return bool(((seg[end - 4] == 0x2E) & digit[end - 3] & digit[end - 2] & digit[end - 1]
+                 & digit[end - 5]).any())
+
+
+_SPACE = r"[\s\x{00a0}\x{202f}\x{3000}']"
+_SPACED = r"\d" + _SPACE + r"+\d"
+_GROUPED = r"^\D*[+-]?\d{1,3}(?:" + _SPACE + r"\d{3})+(?:[.,]\d+)?\D*$"
+
+
 def _examples(t: pa.Array, mask: np.ndarray, k: int = 1) -> str:
-    vals = pc.filter(t, pa.array(mask)).slice(0, k).to_pylist()
+    vals = pc.filter(t, pa.array(mask))
+    vals = (pc.unique(vals.slice(0, 1000)) if k > 1 else vals).slice(0, k).to_pylist()
     return ", ".join(repr(_short(v)) for v in vals)
+
+
+def _n(k: int, word: str) -> str:
+    """``k`` and ``word``, plural when ``k`` is not 1: "1 amount", "1,000 amounts"."""
+    return f"{k:,} {word}{'s' * (k != 1)}"
 
 
 def _short(v, limit: int = 40) -> str:
@@ -221,29 +282,31 @@ def _currencies(t: pa.Array, index, findings) -> str:
     return "+".join(sorted(counts, key=counts.get, reverse=True))
 
 
-def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings):
+def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings, skip=None):
     """Normalise the decimal mark cell by cell: ``(core with "." as the mark, cells whose
     separators fit no convention, the column's mark)``.
 
     A cell decides for itself when it can: with both separators the last one is the mark;
     one comma followed by one, two or four-plus digits is a decimal comma ("1,5", "9,95",
     "1,2345"), one dot likewise a decimal point; several commas (or several dots in groups of
-    three) are thousands separators. Only "1,234" and "1.234" (one separator, three digits)
-    are ambiguous: they follow ``decimal`` when given, else the column's majority, else the
-    dot. A column whose cells disagree gets a ``mixed_decimal_marks`` finding, and its
-    ambiguous cells an ``ambiguous_decimal`` one (unless ``decimal`` decides them).
+    three) are thousands separators. Only one separator followed by exactly three digits
+    ("1,234", "250.000") is ambiguous; see :func:`_ambiguous`. ``skip``: cells that are no
+    evidence for the others (numbers the file stored, whose dot is decimal; cells that are no
+    amount at all).
     """
     n = len(core)
     no = pa.array(np.zeros(n, bool))
     n_commas = pc.fill_null(pc.count_substring(core, ","), 0)
     has_comma = pc.any(pc.greater(n_commas, 0)).as_py()
     if not has_comma and decimal != ",":
-        # the common case: only dots; several dots are thousands separators only in groups
+        # the common case: only dots; several dots are thousands separators only in groups,
+        # and one dot followed by exactly three digits ("250.000") may be one too
         many = pc.greater(pc.fill_null(pc.count_substring(core, "."), 0), 1)
-        if not pc.any(many).as_py():
+        if not pc.any(many).as_py() and (decimal == "." or not _three_after_dot(core)):
             return core, no, "."
     n_dots = pc.fill_null(pc.count_substring(core, "."), 0).to_numpy(zero_copy_only=False)
     n_commas = n_commas.to_numpy(zero_copy_only=False)
+    own = np.ones(n, bool) if skip is None else ~skip  # amounts written by people
 
     def rx(pattern):
         return pc.fill_null(pc.match_substring_regex(core, pattern), False).to_numpy(
@@ -252,17 +315,23 @@ def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings):
     both = (n_commas > 0) & (n_dots > 0)
     comma_last = both & rx(r",\d*$") if both.any() else both
     single = (n_commas + n_dots) == 1
-    amb = single & rx(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$") if single.any() else single
+    amb = single & own & rx(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$") if single.any() else single
     one_comma = (n_commas == 1) & (n_dots == 0) & ~amb
     one_dot = (n_dots == 1) & (n_commas == 0) & ~amb
     dot_groups = (n_dots >= 2) & (n_commas == 0)
     if dot_groups.any():
         dot_groups &= rx(r"^[+-]?\d{1,3}(\.\d{3})+$")
-    comma_cells = comma_last | one_comma | dot_groups
-    dot_cells = (both & ~comma_last) | one_dot | ((n_commas >= 2) & (n_dots == 0))
+    comma_cells = (comma_last | one_comma | dot_groups) & own
+    dot_cells = ((both & ~comma_last) | one_dot | ((n_commas >= 2) & (n_dots == 0))) & own
     n_c, n_d = int(comma_cells.sum()), int(dot_cells.sum())
     mark = decimal or ("," if n_c > n_d else ".")
-    use_comma = comma_cells | (~dot_cells & (n_commas + n_dots > 0) & (mark == ","))
+    amb_comma = amb & (n_commas == 1)
+    # which ambiguous cells read their separator as the decimal comma (the others: a dot
+    # decimal, or a separator of thousands)
+    amb_use_comma, amb_finding = _ambiguous(t, amb, amb_comma, n_c, n_d, comma_cells,
+                                            dot_cells, decimal, mark, index)
+    use_comma = comma_cells | amb_use_comma | (~dot_cells & ~amb & (n_commas + n_dots > 0)
+                                               & own & (mark == ","))
     # under the comma convention dots may only group thousands
     bad_form = use_comma & (n_dots > 0)
     if bad_form.any():
@@ -287,209 +356,92 @@ def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings):
                     f"{'s have' if k != 1 else ' has'} a decimal {other} (e.g. "
                     f"{_examples(t, minority)}); each was read by its own mark")
         findings.append(Finding("mixed_decimal_marks", text, pd.Series(minority, index=index)))
-        if amb.any() and decimal is None:
-            word = "comma" if mark == "," else "point"
-            findings.append(Finding(
-                "ambiguous_decimal", f"amounts such as {_examples(t, amb)} could be read with "
-                f"a decimal comma or a thousands separator, and the column uses both marks; "
-                f"read with a decimal {word} (the column's majority); say which with "
-                "decimal=',' or '.' (mapping options: decimal)", pd.Series(amb, index=index)))
+    if amb_finding is not None:
+        findings.append(amb_finding)
     return core, pa.array(bad_form), mark
 
 
-def parse_integer(s: pd.Series, decimal: str | None = None) -> Parsed:
+# an ambiguous separator is read as a decimal mark only when the column's other amounts use it
+# so, and not when that would give implausibly many amounts with exactly three decimals: at
+# least this many, and this many times the amounts showing the decimal mark
+AMBIGUOUS_MIN, AMBIGUOUS_RATIO = 5, 4
+
+
+def _ambiguous(t, amb, amb_comma, n_c, n_d, comma_cells, dot_cells, decimal, mark, index):
+    """How the cells with one separator followed by exactly three digits ("1,234", "250.000")
+    are read: ``(mask of those read with a decimal comma, ambiguous_decimal finding or None)``.
+
+    The rule: ``decimal`` when given (no finding); else the convention of the column's other
+    amounts (its majority), unless that makes the separator a decimal mark for implausibly
+    many of them (:data:`AMBIGUOUS_MIN`, :data:`AMBIGUOUS_RATIO`); else, with nothing in the
+    column to decide, a separator of thousands (amounts with exactly three decimals are rare:
+    "250.000" is 250000, "1,234" is 1234). A warning names the reading; an error when the
+    column uses both marks, when the rule overrode the column's convention, or when the
+    cells themselves disagree ("1.234" and "5,678" alone).
+    """
+    amb_dot = amb & ~amb_comma
+    if not amb.any():
+        return amb, None
+    if decimal is not None:  # the consultant decided
+        return (amb if decimal == "," else np.zeros(len(amb), bool)), None
+    k_amb = int(amb.sum())
+    ex = _examples(t, amb, 2)
+    what = "with one separator followed by exactly three digits"
+    tail = "say which with decimal=',' or '.' (mapping options: decimal)"
+    if n_c and n_d:
+        word = "comma" if mark == "," else "point"
+        use = amb if mark == "," else np.zeros(len(amb), bool)
+        return use, Finding(
+            "ambiguous_decimal", f"amounts such as {ex} could be read with a decimal comma or "
+            f"a thousands separator, and the column uses both marks; read with a decimal "
+            f"{word} (the column's majority); {tail}", pd.Series(amb, index=index))
+    if n_c or n_d:
+        as_decimal = amb_comma if mark == "," else amb_dot  # what the convention makes decimal
+        evidence = n_c if mark == "," else n_d
+        k = int(as_decimal.sum())
+        if k >= AMBIGUOUS_MIN and k > AMBIGUOUS_RATIO * evidence:
+            return amb_dot, Finding(
+                "ambiguous_decimal", f"{_n(k_amb, 'amount')} {what} (e.g. {ex}) were read as "
+                f"thousands separators: only {evidence:,} other amount"
+                f"{'s show' if evidence != 1 else ' shows'} it as the decimal mark (e.g. "
+                f"{_examples(t, comma_cells if mark == ',' else dot_cells)})"
+                f", and reading it so would give {k:,} amounts with exactly three decimals; "
+                f"{tail}", pd.Series(amb, index=index), severity="error")
+        use = amb if mark == "," else np.zeros(len(amb), bool)
+        reading = ("a decimal comma" if mark == "," else "a decimal point") if as_decimal.any() \
+            else "a thousands separator"
+        if as_decimal.any() and (amb & ~as_decimal).any():
+            reading = f"{reading} (and the other mark as a thousands separator)"
+        return use, Finding(
+            "ambiguous_decimal", f"{_n(k_amb, 'amount')} {what} (e.g. {ex}) could use it as a "
+            f"decimal mark or to group thousands; read as {reading}, the convention of the "
+            f"column's {_n(n_c + n_d, 'other amount')} with a separator (e.g. "
+            f"{_examples(t, comma_cells | dot_cells)}); {tail}", pd.Series(amb, index=index),
+            severity="warning")
+    # nothing else decides: thousands separators
+    both_kinds = amb_dot.any() and amb_comma.any()
+    return amb_dot, Finding(
+        "ambiguous_decimal", f"{_n(k_amb, 'amount')} {what} (e.g. {ex}) could use it as a "
+        "decimal mark or to group thousands, and nothing else in the column decides; read as "
+        "thousands separators (amounts with exactly three decimals are rare)"
+        f"{', though the column writes them both ways' if both_kinds else ''}; {tail}",
+        pd.Series(amb, index=index), severity="error" if both_kinds else "warning")
+
+
+def parse_integer(s: pd.Series, decimal: str | None = None, numeric=None) -> Parsed:
     """Whole numbers (quantities, points, scores); a fraction counts as unreadable."""
-    p = parse_amount(s, decimal)
+    p = parse_amount(s, decimal, numeric)
     frac = p.values.notna() & (p.values != np.round(p.values))
     vals = p.values.where(~frac)
-    return Parsed(vals, p.bad | frac, p.notes)
+    return Parsed(vals, p.bad | frac, p.notes, p.findings)
 
 
-_TZ_SUFFIX = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
-_DATE_FORMATS_YMD = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d",
-                     "%Y-%m-%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S")
-# 12-hour clocks: "1:05 PM", "01:05pm", "3 p.m.", "下午3:05", "2024/1/5 上午11:30"
-_CLOCK_REST = r"(?P<rest>(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?)"
-_AMPM_EN = (r"^(?P<pre>(?:.*[\sT])?)(?P<h>\d{1,2})" + _CLOCK_REST
-            + r"\s*(?P<m>[AaPp])\.?[Mm]\.?$")
-_AMPM_ZH = (r"^(?P<pre>.*?)\s*(?P<m>上午|早上|凌晨|中午|下午|晚上)\s*(?P<h>\d{1,2})" + _CLOCK_REST
-            + "$")
-_AMPM_ANY = r"(?i)\d\s*[ap]\.?m\.?$|上午|早上|凌晨|中午|下午|晚上"
-# the dates a datetime64[ns] column can hold
-NS_MIN, NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+def parse_datetime(s: pd.Series, dayfirst: bool | None = None, numeric=None,
+                   epoch=None) -> Parsed:
+    """Read dates and times in the forms clients use; see module rules and :mod:`.dates`."""
+    from .dates import parse_datetime as parse
 
-
-def _twelve_hour(a: pa.Array) -> pa.Array:
-    """Rewrite 12-hour times as 24-hour ones (12 AM is 00, 12 PM is 12; 下午/晚上 are PM,
-    上午/早上/凌晨 AM, 中午 PM before 11); an impossible one ("13:05 PM") becomes unreadable."""
-    if not pc.any(pc.match_substring_regex(a, _AMPM_ANY)).as_py():
-        return a
-    for pattern, zh in ((_AMPM_EN, False), (_AMPM_ZH, True)):
-        parts = pc.extract_regex(a, pattern)
-        matched = pc.fill_null(pc.is_valid(parts), False)
-        if not pc.any(matched).as_py():
-            continue
-        h = pc.cast(pc.if_else(matched, parts.field("h"), "0"), pa.int32())
-        m = parts.field("m")
-        if zh:
-            pm = pc.or_(pc.is_in(m, value_set=pa.array(["下午", "晚上"])),
-                        pc.and_(pc.equal(m, "中午"), pc.less(h, 11)))
-            am = pc.is_in(m, value_set=pa.array(["上午", "早上", "凌晨"]))
-            wrong = pc.greater(h, 23)
-        else:
-            pm = pc.equal(pc.utf8_lower(m), "p")
-            am = pc.equal(pc.utf8_lower(m), "a")
-            wrong = pc.or_(pc.greater(h, 12), pc.and_(pm, pc.equal(h, 0)))
-        new_h = pc.if_else(pc.and_(pm, pc.less(h, 12)), pc.add(h, 12),
-                           pc.if_else(pc.and_(am, pc.equal(h, 12)), 0, h))
-        pre = parts.field("pre")
-        sep = pc.if_else(pc.or_(pc.equal(pre, ""), pc.match_substring_regex(pre, r"[\sT]$")),
-                         "", " ")
-        rest = parts.field("rest")
-        rest = pc.if_else(pc.equal(rest, ""), ":00", rest)
-        clock = pc.utf8_lpad(pc.cast(new_h, pa.string()), 2, "0")
-        typ = a.type
-        rebuilt = pc.binary_join_element_wise(pre.cast(typ), sep.cast(typ), clock.cast(typ),
-                                              rest.cast(typ), pa.scalar("", typ))
-        rebuilt = pc.if_else(wrong, pa.scalar("not a time", typ), rebuilt)
-        a = pc.if_else(matched, rebuilt, a)
-    return a
-
-
-def _to_ns(r: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Datetimes of any unit as datetime64[ns], and the mask of those beyond its range
-    (before 1677-09-21 or after 2262-04-11), which become NaT instead of an error."""
-    if r.dtype == "datetime64[ns]":
-        return r, pd.Series(False, index=r.index)
-    per = {"s": 10 ** 9, "ms": 10 ** 6, "us": 10 ** 3}[np.datetime_data(r.dtype)[0]]
-    v = r.to_numpy().view("i8")
-    lo, hi = -(-NS_MIN.value // per), NS_MAX.value // per  # the ns range in the unit of ``r``
-    out = (v != np.iinfo(np.int64).min) & ((v < lo) | (v > hi))  # NaT is the smallest int64
-    out = pd.Series(out, index=r.index)
-    if out.any():
-        r = r.mask(out)
-    return r.astype("datetime64[ns]"), out
-
-
-def _coerce(s: pd.Series, **kw) -> tuple[pd.Series, pd.Series]:
-    return _to_ns(pd.to_datetime(s, errors="coerce", **kw))
-
-
-def parse_datetime(s: pd.Series, dayfirst: bool | None = None) -> Parsed:
-    """Read dates and times in the forms clients use; see module rules (day-first by default)."""
-    # a time-zone suffix (Z, +08:00) is dropped: times stay as written, naive, like the model's
-    a = pc.replace_substring_regex(_arrow_text(s), _TZ_SUFFIX, r"\1")
-    t = _series(a, s.index)
-    # the common case, ISO-like (also 2024/1/5 13:05), in one fast vectorised pass
-    out, out_of_range = _coerce(t, format="ISO8601")
-    todo = (t.notna() & out.isna() & ~out_of_range).to_numpy()
-    notes, findings = [], []
-    if todo.any():
-        orig = pa.array(t[todo], from_pandas=True)
-        # 12-hour clocks (the ISO pass leaves them all) as 24-hour ones, then ISO once more
-        norm = _twelve_hour(orig)
-        if norm is not orig:
-            iso, iso_oor = _coerce(_series(norm, None), format="ISO8601")
-            out_of_range[todo] = iso_oor.to_numpy()
-            done = iso.notna().to_numpy() | iso_oor.to_numpy()
-            if done.any():
-                vals = out[todo].to_numpy().copy()
-                vals[done] = iso.to_numpy()[done]
-                out[todo] = vals
-                keep = np.flatnonzero(todo)[~done]
-                todo = np.zeros(len(t), bool)
-                todo[keep] = True
-                orig = pc.filter(orig, pa.array(~done))
-                norm = pc.filter(norm, pa.array(~done))
-    if todo.any():
-        for pattern, repl in ((r"\s*(年|月)\s*", "-"), (r"\s*(日|号)\s*", " "), (r"[/.]", "-"),
-                              (r"\s*[T\s]\s*", " ")):
-            norm = pc.replace_substring_regex(norm, pattern, repl)
-        norm = pc.utf8_trim_whitespace(norm)
-        year_first = _mask(pc.match_substring_regex(norm, r"^\d{4}-"), None).to_numpy()
-        day_month = _mask(pc.match_substring_regex(norm, r"^\d{1,2}-\d{1,2}-\d{4}"),
-                          None).to_numpy()
-        norm_s = _series(norm, None)
-        res = pd.Series(pd.NaT, index=norm_s.index, dtype="datetime64[ns]")
-        oor = np.zeros(len(res), bool)
-
-        def fill(rows, fmt):
-            r, o = _coerce(norm_s[rows], format=fmt)
-            res[rows] = r.to_numpy()
-            oor[rows] |= o.to_numpy()
-
-        for fmt in _DATE_FORMATS_YMD:
-            rest = year_first & res.isna().to_numpy() & ~oor
-            if not rest.any():
-                break
-            fill(rest, fmt)
-        if day_month.any():
-            _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
-                       np.flatnonzero(todo), s.index)
-        out[todo] = res.to_numpy()
-        out_of_range[todo] = oor
-    bad = t.notna() & out.isna()
-    return Parsed(out, bad, notes, findings, {"out_of_range": out_of_range & bad})
-
-
-def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor, todo_pos,
-               index):
-    """Read the d-m-Y / m-d-Y dates cell by cell: a first number above 12 can only be a day,
-    a second above 12 only a month; the others follow ``dayfirst``, else the column's
-    majority, else day-first (with an ``ambiguous_dayfirst`` note)."""
-    dm = pa.array(day_month)
-    parts = pc.extract_regex(pc.filter(norm, dm), r"^(?P<a>\d{1,2})-(?P<b>\d{1,2})-")
-    first = pc.cast(parts.field("a"), pa.int32()).to_numpy()
-    second = pc.cast(parts.field("b"), pa.int32()).to_numpy()
-    day_only = (first > 12) & (second <= 12)
-    month_only = (second > 12) & (first <= 12)
-    amb = (first <= 12) & (second <= 12)
-    n_day, n_month = int(day_only.sum()), int(month_only.sum())
-    col_day = dayfirst if dayfirst is not None else not n_month > n_day
-    if dayfirst is None and not n_day and not n_month:
-        # the dotted form (05.01.2024) is day-first wherever it is used
-        slashed = pc.filter(orig, dm)
-        slashed = pc.filter(slashed, pc.match_substring_regex(slashed, r"^\d{1,2}[/-]"))
-        if len(slashed):
-            notes.append("ambiguous_dayfirst:" + slashed[0].as_py())
-    pos = np.flatnonzero(day_month)
-    for cells, order in ((day_only | (amb & col_day), "%d-%m-%Y"),
-                         (month_only | (amb & (not col_day)), "%m-%d-%Y")):
-        rows = np.zeros(len(day_month), bool)
-        rows[pos[cells]] = True
-        for suffix in (" %H:%M:%S", " %H:%M", " %H:%M:%S.%f", ""):
-            rest = rows & res.isna().to_numpy() & ~oor
-            if not rest.any():
-                break
-            fill(rest, order + suffix)
-    disagree = (n_day and n_month) or (dayfirst is True and n_month) or (
-        dayfirst is False and n_day)
-    if disagree:
-        src = pc.filter(orig, dm)
-
-        def cells(mask):
-            full = np.zeros(len(index), bool)
-            full[todo_pos[pos[mask]]] = True
-            return pd.Series(full, index=index)
-
-        minority = month_only if col_day else day_only
-        ex_day, ex_month = _examples(src, day_only), _examples(src, month_only)
-        if n_day and n_month:
-            text = (f"dates written in both orders: {n_day:,} can only be day-first (e.g. "
-                    f"{ex_day}) and {n_month:,} only month-first (e.g. {ex_month}); each was "
-                    "read in the order it allows")
-        else:
-            k = n_month or n_day
-            text = (f"dates were set to be {'day' if dayfirst else 'month'}-first, but {k:,} "
-                    f"can only be {'month' if dayfirst else 'day'}-first (e.g. "
-                    f"{_examples(src, minority)}); each was read in the order it allows")
-        findings.append(Finding("mixed_date_order", text, cells(minority)))
-        if amb.any() and dayfirst is None:
-            findings.append(Finding(
-                "ambiguous_date_order", f"dates such as {_examples(src, amb)} could be "
-                "day-first or month-first, and the column uses both orders; read "
-                f"{'day' if col_day else 'month'}-first (the column's majority); say which with "
-                "dayfirst=True or False (mapping options: dayfirst)", cells(amb)))
+    return parse(s, dayfirst, numeric, epoch)
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "是", "有", "对", "√", "✓", "x", "退货", "退款",
@@ -534,7 +486,8 @@ _CODE_WORDS = {
     "social media": "social", "wechat": "social", "电话": "phone", "热线": "phone",
     "call center": "phone", "telephone": "phone", "e-mail": "email", "mail": "email",
     "邮件": "email", "text": "sms", "f": "female", "m": "male", "女性": "female",
-    "男性": "male", "other": "unknown", "对照": "control", "实验": "treatment", "测试组": "treatment",
+    "男性": "male", "other": "unknown", "对照": "control", "实验": "treatment",
+    "测试组": "treatment",
     "a": "control", "b": "treatment", "chatbot": "bot", "机器人客服": "bot", "人工客服": "human",
     "agent": "human",
 }
@@ -564,14 +517,16 @@ def parse_text(s: pd.Series) -> Parsed:
     return Parsed(t, pd.Series(False, index=s.index))
 
 
-def parse_column(s: pd.Series, dtype: str, levels=None, dayfirst=None, decimal=None) -> Parsed:
-    """Parse one column into the model's ``dtype`` (see :data:`crm_training.schema.TABLES`)."""
+def parse_column(s: pd.Series, dtype: str, levels=None, dayfirst=None, decimal=None,
+                 numeric=None, epoch=None) -> Parsed:
+    """Parse one column into the model's ``dtype`` (see :data:`crm_training.schema.TABLES`);
+    ``numeric`` marks the cells the file stored as numbers, ``epoch`` a workbook's dates."""
     if dtype.startswith("datetime"):
-        return parse_datetime(s, dayfirst)
+        return parse_datetime(s, dayfirst, numeric, epoch)
     if dtype == "float64":
-        return parse_amount(s, decimal)
+        return parse_amount(s, decimal, numeric)
     if dtype in ("int64", "Int8", "Int16"):
-        return parse_integer(s, decimal)
+        return parse_integer(s, decimal, numeric)
     if dtype == "bool":
         return parse_bool(s)
     if dtype == "category" and levels:

@@ -20,6 +20,7 @@ Validation: 1 error, 0 warnings
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -120,8 +121,8 @@ class ValidationReport:
                    line 2, email='[redacted]'
         """
         r = _redactor(pii_columns, headers, names)
-        r.prime([(i.message, i.file) for i in self.issues]
-                + [t for i in self.issues for t in r.example_texts(i.examples, i.file)])
+        r.prime([(i.message, i.file) for i in self.issues])
+        r.prime([t for i in self.issues for t in r.example_texts(i.examples, i.file)], False)
         return ValidationReport([_redact_issue(i, r) for i in self.issues])
 
     # ------------------------------------------------------------------ rendering
@@ -131,13 +132,14 @@ class ValidationReport:
 
     def to_text(self) -> str:
         lines = [self.headline()]
-        for i in self._sorted():
-            where = f"{i.file}" + (f" [{i.column}]" if i.column else "")
+        for i in self._sorted():  # client text printed without its control characters
+            file, message = printable(i.file), printable(i.message)
+            where = f"{file}" + (f" [{printable(i.column)}]" if i.column else "")
             count = f" ({i.count:,} row{'s' * (i.count != 1)})" if i.count else ""
-            msg = i.message if i.message.startswith(i.file) else f"{where}: {i.message}"
+            msg = message if message.startswith(file) else f"{where}: {message}"
             lines.append(f"  {i.severity.upper():<7} {msg}{count}")
             for e in i.examples:
-                lines.append(f"           {_example_text(e)}")
+                lines.append(f"           {printable(_example_text(e))}")
         if not self.issues:
             lines.append("  no problems found")
         return "\n".join(lines)
@@ -205,9 +207,9 @@ class CleaningLog:
     def redacted(self, pii_columns=(), headers=None, names=()) -> "CleaningLog":
         """A copy without personal data (see :meth:`ValidationReport.redacted`)."""
         r = _redactor(pii_columns, headers, names)
-        r.prime([(s.reason, s.file) for s in self.steps]
-                + [t for s in self.steps for t in r.example_texts(s.examples, s.file)])
-        return CleaningLog([CleaningStep(s.file, s.table, s.action, s.count,
+        r.prime([(s.reason, s.file) for s in self.steps])
+        r.prime([t for s in self.steps for t in r.example_texts(s.examples, s.file)], False)
+        return CleaningLog([CleaningStep(r.file(s.file), s.table, s.action, s.count,
                                          r.text(s.reason, s.file), r.header(s.column, s.file),
                                          [r.example(e, s.file) for e in s.examples])
                             for s in self.steps])
@@ -215,8 +217,9 @@ class CleaningLog:
     def to_text(self) -> str:
         lines = [f"Cleaning: {len(self.steps)} step{'s' * (len(self.steps) != 1)}"]
         for s in self.steps:
-            col = f" [{s.column}]" if s.column else ""
-            lines.append(f"  {s.action:<8} {s.count:>10,}  {s.table}{col}: {s.reason} ({s.file})")
+            col = f" [{printable(s.column)}]" if s.column else ""
+            lines.append(f"  {s.action:<8} {s.count:>10,}  {printable(s.table)}{col}: "
+                         f"{printable(s.reason)} ({printable(s.file)})")
         if not self.steps:
             lines.append("  nothing changed")
         return "\n".join(lines)
@@ -244,8 +247,36 @@ def _example_text(e) -> str:
     return ", ".join(parts)
 
 
+# characters a terminal or an editor acts on: C0 / C1 controls (ANSI escapes start with ESC),
+# bidirectional overrides and invisible marks
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+                      "\ufeff\ufff9-\ufffb]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+def printable(s) -> str:
+    r"""``s`` with its control characters written as escapes ("\x1b", "\n", "\u202e"), for a
+    terminal: an ANSI sequence in a file or header name is shown, never run.
+
+    Examples
+    --------
+    >>> printable("orders\x1b[2J.csv\n")
+    'orders\\x1b[2J.csv\\n'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1] if ord(m.group(0)) < 0x100
+                        else f"\\u{ord(m.group(0)):04x}", str(s))
+
+
 def _md(s) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    r"""Client text for Markdown: control characters escaped, HTML (``<img onerror=…>``) as
+    entities, Markdown's specials (links, emphasis, code, tables) after a backslash.
+
+    Examples
+    --------
+    >>> print(_md("<img src=x onerror=alert(1)>|[a](http://x)*b*"))
+    &lt;img src=x onerror=alert(1)&gt;\|\[a\](http://x)\*b\*
+    """
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", printable(s)), quote=False)
 
 
 def _html_table(title: str, frame: pd.DataFrame) -> str:
@@ -261,6 +292,13 @@ def _redactor(pii_columns, headers=None, names=()):
     return Redactor(pii_columns, headers, names)
 
 
+# issues about values that could not be read as their column's type: in a redacted report
+# their examples are hidden (such a value is often another column's, a name or a phone)
+UNREADABLE = frozenset({"bad_value", "bad_required_value", "unknown_code", "binary_column"})
+
+
 def _redact_issue(i: Issue, r) -> Issue:
-    return Issue(i.code, i.severity, i.file, r.text(i.message, i.file), i.count, i.table,
-                 r.header(i.column, i.file), [r.example(e, i.file) for e in i.examples], i.rows)
+    hide = {i.column} if i.code in UNREADABLE and i.column else set()
+    return Issue(i.code, i.severity, r.file(i.file), r.text(i.message, i.file), i.count,
+                 i.table, r.header(i.column, i.file),
+                 [r.example(e, i.file, hide) for e in i.examples], i.rows)

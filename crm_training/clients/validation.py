@@ -10,8 +10,11 @@ Two stages, both feeding one :class:`~.report.ValidationReport`:
    such), shown with its original text, and columns whose cells disagree: amounts with both
    decimal marks or in several currencies, dates in both day and month order (a warning when
    each cell decided for itself, an error when some cells could be read either way, or when
-   currencies are mixed: those amounts cannot be compared). Empty rows are reported and left
-   out before the rules run.
+   currencies are mixed: those amounts cannot be compared; a currency column such as
+   Currency or 币种 gives the amounts' currency, and several in it are that error too), times
+   at different UTC offsets, a header naming a column twice, formulas Excel never calculated,
+   ids a workbook stored as numbers. Empty rows are reported and left out before the rules
+   run. The column lists of messages are cut after :data:`MAX_NAMES` names.
 2. **Rules** (:func:`check_rules`) on the parsed table, declared as a pandera schema: blank
    ids, duplicate rows and ids, customer ids unknown to the customers table, dates in the
    future, negative amounts not flagged as returns, values out of range.
@@ -59,7 +62,10 @@ MAX_EXAMPLE_CHARS = 80
 RULES = {
     "unreadable_file": ("error", "skip", "the file was skipped"),
     "skipped_file": ("warning", "skip", "the file was not read"),
+    "same_file": ("warning", "skip", "it was read once"),
+    "skipped_sheets": ("warning", "skip", "those sheets were not read"),
     "mixed_encoding": ("warning", "none", "each line was decoded in its own encoding"),
+    "nul_bytes": ("warning", "none", "the NUL bytes were removed from the values"),
     "mojibake": ("warning", "none", "the text was kept as written"),
     "unclosed_quote": ("error", "drop", "the lines opening the quotes were dropped"),
     "binary_column": ("warning", "blank", "those cells were left blank"),
@@ -69,6 +75,13 @@ RULES = {
     "mixed_currencies": ("error", "none", "the amounts were kept as written, not converted"),
     "mixed_date_order": ("warning", "none", "the dates were kept"),
     "ambiguous_date_order": ("error", "none", "check those dates"),
+    "mixed_time_zones": ("warning", "none",
+                         "the other times were converted to it, so that all compare right"),
+    "time_zone_offset": ("warning", "none", "the times were kept as written"),
+    "excel_serial_dates": ("warning", "none", "they were read as dates"),
+    "duplicate_headers": ("warning", "none", "check that the right column was used"),
+    "formula_without_value": ("warning", "blank", "the values are blank"),
+    "numeric_id": ("warning", "none", "the ids were kept as written"),
     "empty_file": ("error", "skip", "the file was skipped"),
     "missing_columns": ("error", "skip", "the file was skipped"),
     "mapping_column_not_found": ("error", "none", "the mapping entry was ignored"),
@@ -84,6 +97,7 @@ RULES = {
     "blank_id": ("error", "drop", "the rows were dropped"),
     "blank_customer_id": ("error", "drop", "the rows were dropped"),
     "duplicate_row": ("warning", "drop", "later copies were dropped"),
+    "overlapping_rows": ("warning", "drop", "the later copies were dropped"),
     "duplicate_id": ("warning", "suffix",
                      "later rows got the suffix -2, -3 ... to keep ids unique"),
     "duplicate_customer": ("warning", "drop", "later rows of the customer were dropped"),
@@ -117,11 +131,12 @@ class ParsedTable:
     ignored: list = field(default_factory=list)  # client columns not used
     records: int | None = None  # data records of the file (rows + lines left out reading it)
     currencies: dict = field(default_factory=dict)  # model column -> currency code (CNY, EUR)
+    prior: object = None  # per row: how often earlier files of the table used its id
 
 
 def _issue(report, code, file, table, message, rows=None, raw=None, columns=(), column="",
-           count=None):
-    severity = RULES[code][0]
+           count=None, severity=None):
+    severity = severity or RULES[code][0]
     rows = pd.Index([] if rows is None else rows)
     examples = []
     if raw is not None and len(rows):
@@ -141,6 +156,107 @@ def short(value, limit: int = MAX_EXAMPLE_CHARS):
     if isinstance(value, str) and len(value) > limit:
         return value[:limit - 1] + "…"
     return value
+
+
+MAX_NAMES = 20  # column names listed in one message ("… and 1,980 more")
+
+
+def names_list(columns, limit: int = MAX_NAMES) -> str:
+    """Column names for a message: the first ``limit`` (as read: each cut to 200 characters,
+    so that a redacted report still recognises them), then how many more."""
+    cols = [str(c) for c in list(columns)[:limit]]
+    more = len(columns) - limit
+    return ", ".join(cols) + (f" … and {more:,} more" if more > 0 else "")
+
+
+def _aligned(values, index, rows):
+    """A per-row array of the read file (``index``) for the rows kept (``rows``), or None."""
+    if values is None:
+        return None
+    return pd.Series(values, index=index).reindex(rows).fillna(0).to_numpy().astype(
+        values.dtype)
+
+
+def _id_columns(table: str) -> set:
+    t = TABLES[table]
+    return {t.key, "customer_id", "original_transaction_id", *ROW_KEYS.get(table, ())}
+
+
+def _numeric_ids(report, name, table, col, rawm, kind) -> None:
+    """Ids the file stored as numbers: with decimals, or beyond 15 digits (digits lost)."""
+    from .workbooks import LOSSY
+
+    text = rawm[col]
+    number = (kind > 0) & text.notna().to_numpy()
+    frac = number & text.str.contains(r"[.eE]", regex=True, na=False).to_numpy()
+    lossy = (kind == LOSSY) & ~frac
+    if frac.any():
+        _issue(report, "numeric_id", name, table, f"{col} values stored as decimal numbers "
+               "(an id is a name, not a number: an export that stores it as one may have "
+               "rounded it); export the column as text", rawm.index[frac], rawm, [col],
+               column=col)
+    if lossy.any():
+        _issue(report, "numeric_id", name, table, f"{col} values stored as numbers of more "
+               "than 15 digits, beyond what a spreadsheet number keeps exactly: their last "
+               "digits may be wrong; export the column as text", rawm.index[lossy], rawm,
+               [col], column=col)
+
+
+# Names of a column giving the currency of the amounts (normalised, see mapping.normalise).
+CURRENCY_COLUMNS = {"currency", "currencycode", "currencyiso", "curr", "ccy", "币种", "货币",
+                    "币别", "币制", "货币代码", "币种代码", "货币类型", "交易币种", "结算币种",
+                    "支付币种"}
+_CURRENCY_WORDS = {"人民币": "CNY", "元": "CNY", "rmb": "CNY", "¥": "CNY", "￥": "CNY",
+                   "美元": "USD", "$": "USD", "us$": "USD", "欧元": "EUR", "€": "EUR",
+                   "英镑": "GBP", "£": "GBP", "港币": "HKD", "港元": "HKD", "hk$": "HKD",
+                   "日元": "JPY", "新台币": "TWD", "台币": "TWD", "澳元": "AUD", "加元": "CAD"}
+
+
+def _currency_code(value: str) -> str:
+    v = str(value).strip()
+    code = _CURRENCY_WORDS.get(v.lower())
+    if code:
+        return code
+    return v.upper() if len(v) == 3 and v.isascii() and v.isalpha() else short(v, 20)
+
+
+def _currency_column(report, name, table, frame, colmap, rawm, currencies):
+    """A column giving the currency of each row (Currency, 币种 ...) that is not mapped: its one
+    currency becomes the amounts' currency; several are a ``mixed_currencies`` error (amounts
+    in several currencies cannot be added up). Returns the column used, or None."""
+    money = [c.name for c in TABLES[table].columns
+             if c.unit == "currency" and c.name in rawm.columns]
+    found = [c for c in frame.columns if c not in colmap and mp.normalise(c) in CURRENCY_COLUMNS]
+    if not money or not found:
+        return None
+    col = found[0]
+    values = frame[col].reindex(rawm.index)
+    values = values.where(values.notna() & (values.astype("str").str.strip() != ""))
+    codes = pd.Series(values.dropna().unique(), dtype="str")
+    code_of = dict(zip(codes, codes.map(_currency_code)))
+    per_row = values.map(code_of)
+    counts = per_row.value_counts()
+    if counts.empty:
+        return col
+    written = {currencies[m] for m in money if m in currencies}
+    if len(counts) == 1 and (not written or written == set(counts.index)):
+        for m in money:
+            currencies[m] = counts.index[0]
+        return col
+    main = counts.index[0]
+    rows = rawm.index[(per_row.notna() & (per_row != main)).to_numpy()]
+    parts = ", ".join(f"{int(n):,} in {k}" for k, n in counts.head(5).items())
+    more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+    signs = (f"; the amounts themselves are written in {', '.join(sorted(written))}"
+             if written and written != set(counts.index) else "")
+    for m in money:
+        _issue(report, "mixed_currencies", name, table,
+               f"the column {str(col)!r} gives the currency of {m}: {parts}{more}"
+               f"{signs}; they cannot be added up or compared, and the kit does not convert "
+               "them (split the file by currency or convert it first)", rows, rawm,
+               [TABLES[table].key, m], column=m)
+        currencies[m] = "+".join(list(counts.index[:5]))
+    return col
 
 
 def map_columns(columns, table: str, explicit: dict | None = None):
@@ -189,7 +305,16 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     for c in not_found:
         _issue(report, "mapping_column_not_found", name, table,
                f"the mapping names column {c!r}, which the file does not have; found: "
-               f"{', '.join(map(str, frame.columns))}")
+               f"{names_list(frame.columns)}")
+    for h, group in getattr(raw, "header_dups", ()):
+        used = [(w, colmap[k]) for w, k in group if k in colmap]
+        how = (f"column {used[0][0]} was used as {used[0][1]}" if used else
+               "none of them is used")
+        _issue(report, "duplicate_headers", name, table,
+               f"the header names {str(h)!r} {len(group)} times (columns "
+               f"{', '.join(w for w, _ in group)}): {how}, the others were read as "
+               f"{', '.join(repr(k) for _, k in group[1:])} (a mapping can choose "
+               "another)", column=used[0][1] if used else "")
     mapped_srcs = set(colmap)
     for col, srcs in mp.ambiguous_columns([c for c in frame.columns if c not in explicit], table,
                                           skip={colmap[c] for c in explicit if c in colmap}
@@ -202,7 +327,7 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     if missing:
         _issue(report, "missing_columns", name, table,
                f"required column(s) missing for {table}: {', '.join(missing)}; columns found: "
-               f"{', '.join(map(str, frame.columns))}")
+               f"{names_list(frame.columns)}")
         return None
     if raw.malformed:
         lines = [n for n, _ in raw.malformed]
@@ -233,13 +358,29 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
         blank = blank.loc[~blank.to_numpy()]
     currencies = {}
     typed = {}
+    src_of = {dst: src for src, dst in colmap.items()}
+    numeric = {dst: _aligned(raw.numeric.get(src), frame.index, rawm.index)
+               for dst, src in src_of.items()} if getattr(raw, "numeric", None) else {}
+    formulas = {dst: _aligned(raw.formulas.get(src), frame.index, rawm.index)
+                for dst, src in src_of.items()} if getattr(raw, "formulas", None) else {}
     for col in rawm.columns:
         c = t[col]
-        p = parse_column(rawm[col], c.dtype, c.levels, dayfirst, decimal)
+        kind = numeric.get(col)
+        p = parse_column(rawm[col], c.dtype, c.levels, dayfirst, decimal, kind,
+                         getattr(raw, "epoch", None))
         typed[col] = p.values
         for f in p.findings:
             _issue(report, f.code, name, table, f.message, rawm.index[f.cells.to_numpy()], rawm,
-                   [col], column=col)
+                   [col], column=col, severity=f.severity)
+        if kind is not None and col in _id_columns(table):
+            _numeric_ids(report, name, table, col, rawm, kind)
+        formula = formulas.get(col)
+        if formula is not None and formula.any():
+            rows = rawm.index[formula & p.values.isna().to_numpy()]
+            _issue(report, "blank_required_value" if c.required else "formula_without_value",
+                   name, table, f"{col} holds formulas without a saved value (the workbook was "
+                   "never calculated): open and save the workbook in Excel, then export it "
+                   "again", rows, rawm, [t.key, col], column=col)
         cur = [n.split(":", 1)[1] for n in p.notes if n.startswith("currency:")]
         if cur:
             currencies[col] = cur[0]
@@ -250,6 +391,13 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
             oor = out_of_range.to_numpy() & bad
             bad = bad & ~oor
             oor_rows = rawm.index[oor]
+        no_day = p.bad_reasons.get("no_day")
+        if no_day is not None and no_day.any():
+            part = no_day.to_numpy() & bad
+            bad = bad & ~part
+            _issue(report, "bad_required_value" if c.required else "bad_value", name, table,
+                   "dates without a day (a year or a month alone, such as '2024-01'), which "
+                   "are not dates", rawm.index[part], rawm, [col], column=col)
         bad_rows = rawm.index[bad]
         amb = [n for n in p.notes if n.startswith("ambiguous_dayfirst")]
         if amb:
@@ -260,7 +408,9 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
         ids = (t.key, "customer_id") + tuple(ROW_KEYS.get(table, ()))
         if c.required and col not in ids:  # blank ids are a rule of check_rules
             blank_rows = rawm.index[p.values.isna().to_numpy() & ~p.bad.to_numpy()
-                                    & ~blank.to_numpy()]
+                                    & ~blank.to_numpy()
+                                    & ~(formula if formula is not None else
+                                        np.zeros(len(rawm), bool))]
             if len(blank_rows):
                 _issue(report, "blank_required_value", name, table, f"blank {col}", blank_rows,
                        rawm, [t.key, col], column=col)
@@ -282,11 +432,13 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
                    "dates before 1677 or after 2262, beyond the dates the kit can hold",
                    oor_rows, rawm, [col], column=col)
     typed = pd.DataFrame(typed, index=rawm.index)
-    ignored = [str(c) for c in frame.columns if c not in colmap]
+    cur = _currency_column(report, name, table, frame, colmap, rawm, currencies)
+    ignored = [str(c) for c in frame.columns if c not in colmap and c != cur]
     records = getattr(raw, "records", None)
     if records is None:
         records = len(frame) + len(raw.malformed) + len(blank_lines)
-    return ParsedTable(name, table, rawm, typed, colmap, ignored, records, currencies)
+    columns = {**colmap, **({cur: "(the currency of the amounts)"} if cur else {})}
+    return ParsedTable(name, table, rawm, typed, columns, ignored, records, currencies)
 
 
 def _report_problem(report, prob: dict, file: str, table: str) -> None:
