@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="05/01/2024 is 5 January (yes) or May 1 (no); default: from the data")
     v.add_argument("--decimal", choices=(",", "."), default=None, metavar="MARK",
                    help="decimal mark of amounts: ',' or '.' (default: from the data)")
+    v.add_argument("--max-bad-rows", default=None, metavar="SHARE",
+                   help="share of a file's rows that may be unreadable (dropped, warned) "
+                   "before the file is blocked: 0.05 or 5%% (default 5%%)")
     v.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     v.add_argument("--force", action="store_true", help="replace an --out folder that "
                    "crm-training wrote before (never any other)")

@@ -162,7 +162,8 @@ def _read(path: Path, format: str, restore: bool = False) -> pd.DataFrame:
 
 
 def load(path: str | os.PathLike) -> CRMData:
-    """Load a dataset folder written by :meth:`CRMData.save` (parquet or csv).
+    """Load a dataset folder written by :meth:`CRMData.save` (parquet or csv), or the folder
+    of a checked client export (``crm-training validate ... --out DIR``: its ``tables/``).
 
     Examples
     --------
@@ -176,6 +177,11 @@ def load(path: str | os.PathLike) -> CRMData:
     if not path.is_dir():
         raise FileNotFoundError(f"{path} is not a dataset folder (expected the folder that "
                                 "CRMData.save wrote)")
+    if not (path / "meta.json").exists():  # a checked client folder (validate --out)
+        for sub in ("tables", "data"):
+            if (path / sub / "meta.json").is_file():
+                path = path / sub
+                break
     meta_file = path / "meta.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
     format = meta.get("format") or ("parquet" if (path / "customers.parquet").exists() else "csv")

@@ -19,10 +19,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-# Channels of the syllabus (website, app, social media, phone, e-mail, SMS, face to face in store).
-CHANNELS = ("website", "app", "social", "phone", "email", "sms", "store")
-SALES_CHANNELS = ("store", "website", "app", "phone", "social")
-TICKET_CHANNELS = ("phone", "email", "website", "app", "social", "store")
+# Channels of the syllabus (website, app, social media, phone, e-mail, SMS, face to face in store),
+# then the two levels only client exports fill (CLIENT_CHANNELS, never drawn by the generator,
+# last so that the syllabus channels keep their codes): ``marketplace``, a third-party platform
+# the client sells on (Tmall, JD, Amazon, TikTok Shop ...), and ``other``, a channel the kit
+# does not know (its text kept in ``channel_raw``; see crm_training.clients.channels).
+CLIENT_CHANNELS = ("marketplace", "other")
+CHANNELS = ("website", "app", "social", "phone", "email", "sms", "store") + CLIENT_CHANNELS
+SALES_CHANNELS = ("store", "website", "app", "phone", "social") + CLIENT_CHANNELS
+TICKET_CHANNELS = ("phone", "email", "website", "app", "social", "store") + CLIENT_CHANNELS
 INTERACTION_TYPES = ("inquiry", "complaint", "suggestion", "praise")
 TICKET_CATEGORIES = ("account", "billing", "order", "product", "technical", "refund")
 PRIORITIES = ("low", "medium", "high", "urgent")
@@ -35,7 +40,8 @@ SERVICE_NEEDS = ("high_service", "standard", "self_service")
 STRATEGIC_TIERS = ("core", "important", "ordinary")
 INCOME_BANDS = ("low", "middle", "upper_middle", "high")
 GENDERS = ("female", "male", "unknown")
-ACQUISITION_CHANNELS = ("store", "website", "app", "social", "referral", "sales_rep", "partner")
+ACQUISITION_CHANNELS = ("store", "website", "app", "social", "referral", "sales_rep",
+                        "partner") + CLIENT_CHANNELS
 SENTIMENTS = ("negative", "neutral", "positive")
 GROUPS = ("control", "treatment")
 HANDLERS = ("bot", "human")
@@ -56,7 +62,7 @@ CODE_LABELS_ZH = {
     "middle": "中等", "upper_middle": "中高", "female": "女", "male": "男", "unknown": "未知",
     "sales_rep": "销售代表", "partner": "合作伙伴", "negative": "负面", "neutral": "中性",
     "positive": "正面", "control": "对照组", "treatment": "实验组", "bot": "机器人",
-    "human": "人工",
+    "human": "人工", "marketplace": "第三方平台", "other": "其他",
 }
 
 
@@ -108,6 +114,10 @@ def _c(name, dtype, en, zh, meaning, **kw) -> Column:
 
 _CID = _c("customer_id", "string", "Customer ID", "客户编号", "Unique customer identifier.",
           required=True)
+# beside every channel a client export can fill: what the client wrote, kept as written
+_CHANNEL_RAW = _c("channel_raw", "string", "Channel as exported", "原始渠道",
+                  "The client's own text of the channel (天猫, 京东, Kiosk ...), kept for every "
+                  "row that names one; blank in synthetic data.", nullable=True)
 
 TABLES: dict[str, Table] = {t.name: t for t in [
     Table("customers", "Customers", "客户", "One row per customer: profile and segmentation fields.",
@@ -149,6 +159,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                  required=True),
               _c("channel", "category", "Sales channel", "渠道", "Where the order was placed.",
                  levels=SALES_CHANNELS),
+              _CHANNEL_RAW,
               _c("category", "string", "Product category", "品类", "Product or service category."),
               _c("quantity", "int64", "Quantity", "数量", "Units (negative for returns)."),
               _c("amount", "float64", "Net amount", "实付金额",
@@ -167,6 +178,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
               _c("timestamp", "datetime64[ns]", "Time", "时间", "When the contact happened.",
                  required=True),
               _c("channel", "category", "Channel", "渠道", "Contact channel.", levels=CHANNELS),
+              _CHANNEL_RAW,
               _c("type", "category", "Type", "类型", "Inquiry, complaint, suggestion or praise.",
                  levels=INTERACTION_TYPES),
           )),
@@ -177,6 +189,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
               _CID,
               _c("channel", "category", "Channel", "渠道", "Channel the case came in by.",
                  levels=TICKET_CHANNELS),
+              _CHANNEL_RAW,
               _c("category", "category", "Category", "问题类别", "Type of issue.",
                  levels=TICKET_CATEGORIES),
               _c("priority", "category", "Priority", "优先级", "Urgency of the case.", levels=PRIORITIES),
@@ -208,6 +221,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
                  levels=TOUCHPOINTS),
               _c("channel", "category", "Channel", "渠道", "Channel of the experience.",
                  levels=CHANNELS),
+              _CHANNEL_RAW,
               _c("nps", "Int8", "Likelihood to recommend", "净推荐值",
                  "0-10; 9-10 promoters, 0-6 detractors.", nullable=True),
               _c("csat", "Int8", "CSAT", "客户满意度", "Satisfaction 1-5; 4-5 counts as satisfied.",
@@ -366,7 +380,10 @@ def conform(df: pd.DataFrame, table: Table) -> pd.DataFrame:
                          f"found {list(df.columns)}")
     out = {}
     for c in table.columns:
-        s = df[c.name] if c.name in df.columns else pd.Series(np.nan, index=df.index, dtype=object)
+        if c.name in df.columns:
+            s = df[c.name]
+        else:  # absent: blank (text made as text at once, ten times faster than a cast)
+            s = pd.Series(np.nan, index=df.index, dtype="str" if c.dtype == "string" else object)
         if c.dtype == "category":
             levels = list(c.levels) if c.levels else sorted(pd.unique(s.dropna().astype(str)))
             if not (isinstance(s.dtype, pd.CategoricalDtype)

@@ -114,3 +114,28 @@ def cdnow_with_spend() -> pd.DataFrame:
     df = _read("cdnow_customers_summary_with_transactions.csv")
     return df.rename(columns={"ID": "customer_id", "x": "frequency", "t_x": "recency",
                               "zbar": "monetary_value"})
+
+
+def cdnow_export(folder, sample: bool = False, language: str = "en") -> Path:
+    """The CDNOW log as a consultant receives it: ``orders.csv`` with the headers "Customer
+    ID, Order Date, Qty, Sales", US dates (MM/DD/YYYY) and "$" amounts (``language="en"``,
+    UTF-8), or a GBK file 订单.csv with 客户编号, 订单日期 (2024/1/5), 数量, 金额 (￥)."""
+    log = cdnow_log(sample)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if language == "en":
+        df = pd.DataFrame({"Customer ID": log["customer_id"],
+                           "Order Date": log["timestamp"].dt.strftime("%m/%d/%Y"),
+                           "Qty": log["quantity"],
+                           "Sales": ["$" + f"{v:,.2f}" for v in log["amount"]]})
+        path, encoding = folder / "orders.csv", "utf-8"
+    else:
+        ts = log["timestamp"]
+        df = pd.DataFrame({"客户编号": log["customer_id"],
+                           "订单日期": [f"{y}/{m}/{d}" for y, m, d in
+                                    zip(ts.dt.year, ts.dt.month, ts.dt.day)],
+                           "数量": log["quantity"],
+                           "金额": ["￥" + f"{v:.2f}" for v in log["amount"]]})
+        path, encoding = folder / "订单.csv", "gbk"
+    path.write_bytes(df.to_csv(index=False).encode(encoding))
+    return path

@@ -78,10 +78,14 @@ CORPUS = {
         False, ["missing_columns"],
         "required column(s) missing for transactions: amount; columns found: Order ID, "
         "Customer ID, Order Date, Remarks"),
-    "ragged_lines": (
+    "ragged_lines": (  # 1 line of 30 lost (3%): a warning
         "orders.csv", (HEAD_EN + "A1,C1,2024-01-05,10\nA2,C1,2024-01-06,11,extra\n"
-                       "A3,C1,2024-01-07,12\n").encode(), True, ["malformed_lines"],
-        "line 3"),
+                       + "".join(f"B{i},C1,2024-01-07,12\n" for i in range(28))).encode(),
+        True, ["malformed_lines"], "line 3"),
+    "ragged_lines_many": (  # 1 line of 3 lost (33%): more than --max-bad-rows allows
+        "orders.csv", (HEAD_EN + "A1,C1,2024-01-05,10\nA2,C1,2024-01-06,11,extra\n"
+                       "A3,C1,2024-01-07,12\n").encode(), False,
+        ["malformed_lines", "too_many_bad_rows"], "1 of the 3 records of orders.csv (33.3%)"),
     "excel_title_row": (
         "orders.xlsx", lambda p: _excel(p, [["2024年销售明细"], [], ["订单编号", "客户ID", "订单日期",
                                                                "金额"],

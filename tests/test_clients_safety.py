@@ -65,15 +65,16 @@ def test_outputs_are_atomic_and_not_overwritten(client, tmp_path):
     out = tmp_path / "out"
     res = load_client(client / "orders.csv", progress=False)
     res.save(out)
-    assert {p.name for p in out.iterdir()} == {"data", "report.md", "report.html",
-                                               "cleaning.csv", "validation.csv",
-                                               ".crm-training.json"}
+    assert {p.name for p in out.iterdir()} == {"tables", "validation", ".crm-training.json"}
+    assert {p.name for p in (out / "validation").iterdir()} == {
+        "report.md", "report.html", "cleaning.csv", "validation.csv"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no partial left
     with pytest.raises(FileExistsError):
         res.save(out)
     import crm_training
 
-    assert len(crm_training.load(out / "data").transactions) == 1
+    assert len(crm_training.load(out).transactions) == 1  # the folder as it is
+    assert len(crm_training.load(out / "tables").transactions) == 1
 
 
 @pytest.mark.parametrize("argv, code, stderr", [
@@ -106,8 +107,8 @@ def test_cli_report_saved_as_markdown_and_html(client, tmp_path, capsys):
     assert main(["validate", str(client / "orders.csv"), "--out", str(out), "--quiet"]) == 1
     printed = capsys.readouterr().out
     assert "ERROR" in printed and "line 4" in printed
-    md = (out / "report.md").read_text(encoding="utf-8")
-    html = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "validation" / "report.md").read_text(encoding="utf-8")
+    html = (out / "validation" / "report.html").read_text(encoding="utf-8")
     assert "| error |" in md and "Not usable as is" in md
     assert "<table" in html and "blank customer ids" in html
 

@@ -89,7 +89,7 @@ def test_validate_outputs_are_neutralised(tmp_path):
     for path in written:
         bad = [c for c in _cells(path.read_text(encoding="utf-8")) if _formula_like(c)]
         assert not bad, (path.name, bad)
-    back = crm_training.load(out / "data")
+    back = crm_training.load(out)
     assert set(back.transactions["customer_id"]) >= {"+C3", "C1"}
 
 

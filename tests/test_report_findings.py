@@ -143,7 +143,7 @@ def test_missing_tables_give_not_available_sections(bare):
     assert set(recs["rule"]) <= {r.name for r in RULES if r.section in
                                  ("concentration", "segments", "clv")}
     summary = text.executive_summary(bare, recs, "zh")
-    assert any("本数据中不可用" in s for s in summary)
+    assert any("不可用：需要" in s and "本数据中没有" in s for s in summary)  # says what it needs
 
 
 def test_incomplete_client_tables_do_not_fire_rules_on_missing_figures():

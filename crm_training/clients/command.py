@@ -32,7 +32,7 @@ from pathlib import Path
 from ..fileio import OutputError, check_output_dir
 from ..schema import TABLES
 from .anonymise import resolve_salt, scrub_text
-from .loader import load_client
+from .loader import check_share, load_client
 from .mapping import load_mapping
 from .report import ClientDataError
 
@@ -111,12 +111,19 @@ def run_validate(args) -> int:
         except OutputError as e:
             return _fail(str(e), 2, redact)
     dayfirst = None if args.dayfirst is None else args.dayfirst == "yes"
+    max_bad = getattr(args, "max_bad_rows", None)
+    if max_bad is not None:
+        try:
+            max_bad = check_share(max_bad, "--max-bad-rows")
+        except ClientDataError as e:
+            return _fail(str(e), 2, redact)
     quiet = contextlib.nullcontext() if redact is None else \
         contextlib.redirect_stderr(_RedactedStream(sys.stderr, redact))  # progress bars
     try:
         with quiet:
             res = load_client(path, args.mapping, table=args.table, dayfirst=dayfirst,
-                              decimal=args.decimal, progress=not args.quiet)
+                              decimal=args.decimal, progress=not args.quiet,
+                              max_bad_rows=max_bad)
     except ClientDataError as e:
         return _fail(str(e), 1, redact)
     except Exception as e:  # a bug must not look like a crash on the client's data

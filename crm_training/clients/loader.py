@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,8 @@ from .cleaning import build_customers, check_across_files, clean_table
 from .reading import (EXCEL_SUFFIXES, SUPPORTED, ClientDataError, RawTable,
                       list_client_files, read_raw, skipped_client_files)
 from .report import CleaningLog, ValidationReport
-from .validation import RULES, check_rules, map_columns, names_list, parse_table
+from .validation import (BAD_ROW_CODES, MAX_BAD_ROWS, RULES, check_rules, issue_rows,
+                         map_columns, names_list, parse_table)
 
 
 @dataclass
@@ -97,6 +99,7 @@ class ClientLoad:
     sources: list
     _data: object = None
     origin: tuple = ()  # what load_client was given (files, folders): never written to
+    saved: Path | None = None  # a folder the kit wrote, loaded as it is (see load_saved)
 
     @property
     def data(self):
@@ -147,7 +150,10 @@ class ClientLoad:
 
     def to_text(self, redact: bool = False) -> str:
         rep, log, described = self.reports(redact)
-        parts = ["Sources:"] + ["  " + d for d in described]
+        parts = ([f"Checked and saved by crm-training: the report below is the one saved "
+                  f"with the tables, in {VALIDATION_DIR}/", ""]
+                 if self.saved is not None else [])
+        parts += ["Sources:"] + ["  " + d for d in described]
         parts += ["", rep.to_text(), "", log.to_text()]
         if self._data is not None:
             parts += ["", "Result: " + (", ".join(f"{k} {len(v):,}" for k, v in
@@ -180,9 +186,12 @@ class ClientLoad:
 
     def save(self, out, format: str = "parquet", anonymise: bool = False, salt=None,
              force: bool = False, inputs=()) -> Path:
-        """Write the cleaned data (``out/data``, loadable with :func:`crm_training.load`), the
-        report (``report.md``, ``report.html``, ``validation.csv``) and the cleaning log
-        (``cleaning.csv``) to a new folder, atomically.
+        """Write the cleaned data and the check to a new folder, atomically: the tables in
+        ``out/tables`` (as :meth:`crm_training.CRMData.save` writes them), the report
+        (``report.md``, ``report.html``, ``validation.csv``) and the cleaning log
+        (``cleaning.csv``) in ``out/validation``, so nothing is mistaken for a table. The
+        folder is what ``report --data``, ``workshop --data``, :func:`crm_training.load` and
+        :func:`load_client` take as it is.
 
         With ``anonymise`` the data are anonymised (:func:`.anonymise.anonymise`, with
         ``salt``: at least 16 characters; None draws a random one, and the pseudonyms then
@@ -203,13 +212,92 @@ class ClientLoad:
                 data = _anon(data, salt=salt)
         with atomic_output_dir(out, force=force, inputs=inputs, kind="client") as tmp:
             if data is not None:  # an unusable import still gets its report
-                data.save(tmp / "data", format=format)
-            (tmp / "report.md").write_text(self.to_markdown(redact=anonymise), encoding="utf-8")
-            (tmp / "report.html").write_text(self.to_html(redact=anonymise), encoding="utf-8")
+                data.save(tmp / TABLES_DIR, format=format)
+            v = tmp / VALIDATION_DIR
+            v.mkdir()
+            (v / "report.md").write_text(self.to_markdown(redact=anonymise), encoding="utf-8")
+            (v / "report.html").write_text(self.to_html(redact=anonymise), encoding="utf-8")
             rep, log, _ = self.reports(anonymise)
-            write_csv(log.to_frame(), tmp / "cleaning.csv", index=False)
-            write_csv(rep.to_frame(), tmp / "validation.csv", index=False)
+            write_csv(log.to_frame(), v / "cleaning.csv", index=False)
+            write_csv(rep.to_frame(), v / "validation.csv", index=False)
         return out
+
+
+# What ClientLoad.save writes: the tables apart from the check of them.
+TABLES_DIR, VALIDATION_DIR = "tables", "validation"
+
+
+def _is_dataset(folder: Path) -> bool:
+    """A folder that CRMData.save wrote (its manifest, or a meta.json naming the format)."""
+    from ..fileio import read_manifest
+
+    m = read_manifest(folder)
+    if m is not None:
+        return m.get("kind") == "dataset"
+    meta = folder / "meta.json"
+    if not meta.is_file() or meta.is_symlink() or meta.stat().st_size > 1 << 20:
+        return False
+    try:
+        return "format" in json.loads(meta.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def saved_folder(source) -> Path | None:
+    """The folder of tables when ``source`` is output of the kit (what
+    :meth:`ClientLoad.save` or :meth:`crm_training.CRMData.save` wrote), else None; a
+    checked folder whose data were unusable gives the folder itself."""
+    from ..fileio import read_manifest
+
+    if isinstance(source, dict) or not Path(source).is_dir():
+        return None
+    p = Path(source)
+    m = read_manifest(p)
+    if (m or {}).get("kind") == "client" or (p / VALIDATION_DIR / "validation.csv").is_file():
+        for sub in (TABLES_DIR, "data"):  # "data": folders written before tables/ existed
+            if (p / sub).is_dir() and _is_dataset(p / sub):
+                return p / sub
+        return p if m is not None else None
+    return p if _is_dataset(p) else None
+
+
+def _read_saved_csv(path: Path, columns) -> pd.DataFrame:
+    from ..exports import restore_formulas
+
+    if not path.is_file():
+        return pd.DataFrame(columns=columns)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return restore_formulas(df)
+
+
+def load_saved(tables: Path, source=None) -> ClientLoad:
+    """Load a folder the kit wrote (see :func:`saved_folder`) with the report and cleaning
+    log saved beside it (none for a generated dataset)."""
+    from ..data import load
+    from .report import CleaningStep, Issue
+
+    tables = Path(tables)
+    root = tables.parent if tables.name in (TABLES_DIR, "data") else tables
+    vdir = root / VALIDATION_DIR if (root / VALIDATION_DIR).is_dir() else root
+    rep = _read_saved_csv(vdir / "validation.csv", [])
+    issues = [Issue(r["code"], r["severity"], r["file"], r["message"],
+                    int(r["count"] or 0), r["table"], r["column"],
+                    [r["examples"]] if r["examples"] else [])
+              for r in rep.to_dict("records")] if len(rep) else []
+    steps = _read_saved_csv(vdir / "cleaning.csv", [])
+    log = CleaningLog([CleaningStep(r["file"], r["table"], r["action"], int(r["count"] or 0),
+                                    r["reason"], r["column"],
+                                    [r["examples"]] if r["examples"] else [])
+                       for r in steps.to_dict("records")] if len(steps) else [])
+    report = ValidationReport(issues)
+    if tables == root and not _is_dataset(tables):  # checked, but no table was usable
+        return ClientLoad(report, log, [], None, origin=_origin(source or root))
+    data = load(tables)
+    fmt = data.meta.get("format", "parquet")
+    sources = [SourceInfo(f"{tables.name}/{name}.{fmt}", name, kind=fmt, rows=len(df), used=True,
+                          file_path=str(tables / f"{name}.{fmt}"))
+               for name, df in data.tables.items() if df is not None and len(df)]
+    return ClientLoad(report, log, sources, data, origin=_origin(source or root), saved=root)
 
 
 def _origin(source) -> tuple:
@@ -246,7 +334,8 @@ def _resolve(source, mapping_files: dict, table: str | None) -> list[tuple[Path,
 
 
 def load_client(source, mapping=None, *, table: str | None = None, dayfirst: bool | None = None,
-                decimal: str | None = None, today=None, progress: bool = True) -> ClientLoad:
+                decimal: str | None = None, today=None, progress: bool = True,
+                max_bad_rows: float | None = None) -> ClientLoad:
     """Load a client's exports into the kit's data model, with a validation report and a
     cleaning log.
 
@@ -272,6 +361,18 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         ("1,5", "9.5") is always read by it.
     today : dates after this are reported as future dates (default: now).
     progress : progress bars while reading large files.
+    max_bad_rows : the share of a file's rows that may be lost to unreadable or blank required
+        values (dropped, with counts and examples, as warnings) before the file is an error
+        (``too_many_bad_rows``): 0.05 unless the mapping's ``options:`` say otherwise.
+
+    A folder that :meth:`ClientLoad.save` wrote (``tables/`` beside ``validation/``), or a
+    dataset folder of :meth:`crm_training.CRMData.save`, is taken as it is: its tables are
+    loaded, and its report and cleaning log are those saved with it (see :func:`load_saved`).
+
+    Minimal exports work: a transactions export with customer id, date and amount only gets
+    a ``transaction_id`` per row (``T<file>.<line>``: the file's number among the
+    transactions files and the row's line; logged), a quantity of 1 and customers derived
+    from the ids.
 
     Returns
     -------
@@ -288,8 +389,14 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
         For a source that does not exist or an invalid mapping; problems of the data itself
         are reported, not raised.
     """
+    saved = saved_folder(source)
+    if saved is not None:
+        return load_saved(saved, source)
     m = mp.load_mapping(mapping)
     opts = m["options"]
+    if max_bad_rows is None:
+        max_bad_rows = opts.get("max_bad_rows", MAX_BAD_ROWS)
+    max_bad_rows = check_share(max_bad_rows, "max_bad_rows")
     dayfirst = opts.get("dayfirst", dayfirst) if dayfirst is None else dayfirst
     decimal = opts.get("decimal", decimal) if decimal is None else decimal
     table = table or opts.get("table")
@@ -307,6 +414,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
             report.add("skipped_file", "warning", p.name, f"{p.name} {why}")
     stages = _stage_bar(progress, files)
     seen: dict = {}
+    numbers: dict = {}  # table -> how many of its files were parsed (for derived ids)
     for path, tname in files:
         stages.set_description(f"reading {path.name}")
         stages.update()
@@ -352,8 +460,10 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                      if k in cols and v in TABLES[tname].names}
             loose_found.update(k for k in m["columns"].get("*", {}) if k in cols)
             explicit = {**loose, **m["columns"].get(tname, {})}
+            numbers[tname] = numbers.get(tname, 0) + 1
             try:
-                pt = parse_table(raw, tname, report, explicit, dayfirst, decimal)
+                pt = parse_table(raw, tname, report, explicit, dayfirst, decimal,
+                                 id_prefix=f"T{numbers[tname]}.", codes=m["codes"])
             except Exception as e:
                 report.add("unreadable_file", "error", name, _fault(name, "check", e))
                 pt = None
@@ -392,6 +502,9 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                     "the file was not used (see the report)")
             continue
         stages.update()
+        if pt.derived:
+            _derived(pt, report, log)
+        _bad_rows(pt, df, report, max_bad_rows)
         # what was read must add up: every record of the file is kept or logged as dropped
         dropped = sum(st.count for st in log.steps if st.file == pt.file and
                       st.table == pt.table and st.action == "dropped")
@@ -419,6 +532,72 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     stages.update()
     stages.close()
     return ClientLoad(report, log, sources, data, origin=_origin(source))
+
+
+def check_share(value, name: str = "max_bad_rows") -> float:
+    """A share between 0 and 1, given as 0.05 or "5%".
+
+    >>> check_share("5%"), check_share(0.1)
+    (0.05, 0.1)
+    """
+    v = value
+    try:
+        if isinstance(v, str):
+            v = v.strip()
+            v = float(v[:-1]) / 100 if v.endswith("%") else float(v)
+        v = float(v)
+    except (TypeError, ValueError):
+        raise ClientDataError(f"{name} must be a share such as 0.05 or 5%, not {value!r}")
+    if not 0 <= v <= 1:
+        raise ClientDataError(f"{name} must be between 0 and 1 (or 0% and 100%), not {value!r}")
+    return v
+
+
+def _derived(pt, report, log) -> None:
+    """Log the ids the kit made for a file, and report rows it can no longer tell apart."""
+    for k in pt.derived:
+        log.add(pt.file, pt.table, "changed", len(pt.typed),
+                f"no {k} in the export: one made per row, "
+                f"{pt.typed[k].iloc[0].rsplit('.', 1)[0]}.<line of the row> (each row is "
+                "taken as one order)", k)
+    same = pt.typed.drop(columns=pt.derived).duplicated(keep="first")
+    if same.any():
+        rows = pt.typed.index[same.to_numpy()]
+        report.add("identical_rows", "warning", pt.file,
+                   f"{len(rows):,} rows repeat an earlier row on every column; without order "
+                   "ids the kit cannot tell a second purchase of the same kind on the same day "
+                   "from a line exported twice, so they were kept (map an order id column if "
+                   "the export has one)", count=len(rows), table=pt.table,
+                   examples=[{"line": int(n)} for n in rows[:5]], rows=rows)
+
+
+def _bad_rows(pt, df, report, max_bad_rows: float) -> None:
+    """Decide whether the rows a file lost block it: only when more than ``max_bad_rows`` of
+    its records could not be used (or none is left); below that they are warnings."""
+    if len(df) == 0:
+        report.add("no_usable_rows", "error", pt.file,
+                   f"no usable row is left of the {pt.records or 0:,} records of {pt.file} "
+                   "(see the problems above)", table=pt.table)
+        return
+    issues = [i for i in report.issues if i.file == pt.file and i.code in BAD_ROW_CODES
+              and i.count]
+    if not issues:
+        return
+    rows = issue_rows(report, pt.file, BAD_ROW_CODES[0])
+    for code in BAD_ROW_CODES[1:4]:
+        rows = rows.union(issue_rows(report, pt.file, code))
+    bad = len(rows) + sum(i.count for i in issues if i.code in BAD_ROW_CODES[4:])
+    records = max(pt.records or 0, len(df) + bad)
+    share = bad / records
+    if share <= max_bad_rows:
+        for i in issues:
+            i.severity = "warning"
+        return
+    report.add("too_many_bad_rows", "error", pt.file,
+               f"{bad:,} of the {records:,} records of {pt.file} ({share:.1%}) could not be "
+               f"used, more than the {max_bad_rows:.0%} allowed (--max-bad-rows): an analysis "
+               "of the rest would not be trustworthy; fix the export, or raise the limit if "
+               "the loss is understood", count=bad, table=pt.table)
 
 
 def _fault(name: str, what: str, e: Exception) -> str:

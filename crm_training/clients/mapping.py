@@ -16,6 +16,13 @@ A mapping file looks like this (every part optional)::
     options:                 # reading rules
       dayfirst: true
       decimal: ","
+      max_bad_rows: 5%       # share of rows that may be unreadable before a file is blocked
+    codes:                   # the client's own values of coded columns, per model column
+      channel: {Kiosk: store, 传真: phone}   # (or per table: {tickets: {channel: {...}}})
+
+Codes of a ``codes:`` entry must be levels of the column (:data:`crm_training.schema.TABLES`);
+an entry for a column of several tables applies where its code is one of the table's levels,
+and one under a table wins. They come before the kit's own words (:mod:`.channels`).
 
 Examples
 --------
@@ -41,7 +48,8 @@ _COMMON = {
     "customer_id": ["customer id", "customer no", "customer number", "customer code", "cust id",
                     "client id", "member id", "member no", "user id", "account id", "客户id",
                     "客户号", "客户编码", "客户代码", "会员编号", "会员id", "会员号", "会员卡号",
-                    "用户id", "用户编号", "顾客编号", "顾客id"],
+                    "用户id", "用户编号", "顾客编号", "顾客id", "buyer id", "buyer", "买家id",
+                    "买家编号", "买家会员名", "买家账号", "买家"],
 }
 _TIME = ["timestamp", "datetime", "date", "time", "日期", "时间", "日期时间"]
 _EXTRA = {
@@ -70,7 +78,9 @@ _EXTRA = {
         "amount": ["net amount", "amount", "paid", "amount paid", "total", "order total",
                    "sales", "revenue", "payment", "实付", "支付金额", "付款金额", "金额",
                    "订单金额", "成交金额", "交易金额", "销售额", "销售金额"],
-        "channel": ["sales channel", "channel", "source", "下单渠道", "销售渠道", "来源渠道"],
+        "channel": ["sales channel", "channel", "source", "order source", "platform",
+                    "下单渠道", "销售渠道", "来源渠道", "订单来源", "来源平台", "销售平台", "平台",
+                    "渠道来源"],
         "category": ["product category", "category", "类别", "商品类别", "产品类别", "类目",
                      "商品分类"],
         "quantity": ["qty", "units", "件数", "购买数量", "商品数量"],
@@ -222,14 +232,17 @@ def guess_table(filename, columns, default: str | None = None) -> str | None:
 
 def load_mapping(mapping) -> dict:
     """Read a mapping (dict, YAML file path or None) into ``{"columns": {table|"*": {src: col}},
-    "files": {filename: table}, "options": {...}}``, checking every target column.
+    "files": {filename: table}, "options": {...}, "codes": {table|"*": {col: {text: code}}}}``,
+    checking every target column and code.
 
     Examples
     --------
     >>> load_mapping({"单据号": "transaction_id"})["columns"]
     {'*': {'单据号': 'transaction_id'}}
+    >>> load_mapping({"codes": {"channel": {"Kiosk": "store"}}})["codes"]
+    {'*': {'channel': {'Kiosk': 'store'}}}
     """
-    out = {"columns": {}, "files": {}, "options": {}}
+    out = {"columns": {}, "files": {}, "options": {}, "codes": {}}
     if mapping is None:
         return out
     if isinstance(mapping, (str, os.PathLike)):
@@ -265,11 +278,13 @@ def load_mapping(mapping) -> dict:
         elif k == "options":
             if not isinstance(v, dict):
                 raise ClientDataError("mapping 'options' must be a dict")
-            unknown = set(v) - {"dayfirst", "decimal", "table"}
+            unknown = set(v) - {"dayfirst", "decimal", "table", "max_bad_rows"}
             if unknown:
                 raise ClientDataError(f"unknown mapping option(s) {sorted(unknown)}; "
-                                      "known: dayfirst, decimal, table")
+                                      "known: dayfirst, decimal, table, max_bad_rows")
             out["options"] = dict(v)
+        elif k == "codes" and isinstance(v, dict):
+            out["codes"] = _check_codes(v)
         elif k in TABLES and isinstance(v, dict):
             out["columns"][k] = _check_targets({str(a): b for a, b in v.items()}, k)
         else:
@@ -303,3 +318,40 @@ def _check_targets(cols: dict, table: str | None) -> dict:
             raise ClientDataError(f"mapping: {src!r} -> {dst!r}: {dst!r} is not a column of "
                                   f"{table or 'the data model'}; columns: {', '.join(valid)}")
     return cols
+
+
+def _check_codes(codes: dict) -> dict:
+    """The ``codes:`` of a mapping: ``{column: {text: code}}`` (the column in every table) or
+    ``{table: {column: {text: code}}}``, as ``{table|"*": {column: {text: code}}}``."""
+    out: dict = {}
+    for k, v in codes.items():
+        if k in TABLES:
+            if not isinstance(v, dict):
+                raise ClientDataError(f"mapping codes: {k}: must map its columns to "
+                                      "{client value: code}")
+            for col, words in v.items():
+                out.setdefault(k, {})[str(col)] = _check_words(words, str(col), [k])
+        else:
+            out.setdefault("*", {})[str(k)] = _check_words(v, str(k), list(TABLES))
+    return out
+
+
+def _check_words(words, column: str, tables: list) -> dict:
+    levels = []  # the column's codes in those tables, in the model's order
+    for t in tables:
+        if column in TABLES[t].names and TABLES[t][column].levels:
+            levels += [lv for lv in TABLES[t][column].levels if lv not in levels]
+    where = f"{tables[0]}" if len(tables) == 1 else "the data model"
+    if not levels:
+        coded = sorted({c.name for t in tables for c in TABLES[t].columns if c.levels})
+        raise ClientDataError(f"mapping codes: {column!r} is not a coded column of {where}; "
+                              f"coded columns: {', '.join(coded)}")
+    if not isinstance(words, dict):
+        raise ClientDataError(f"mapping codes: {column}: must map the client's values to codes "
+                              f"({{Kiosk: store}}); codes: {', '.join(levels)}")
+    for text, code in words.items():
+        if not isinstance(code, str) or code not in levels:
+            raise ClientDataError(f"mapping codes: {column}: {str(text)!r} -> {code!r}: "
+                                  f"{code!r} is not a code of {column} in {where}; codes: "
+                                  f"{', '.join(levels)}")
+    return {str(text): code for text, code in words.items()}

@@ -493,22 +493,57 @@ _CODE_WORDS = {
 }
 
 
-def parse_code(s: pd.Series, levels) -> Parsed:
+def parse_code(s: pd.Series, levels, words: dict | None = None,
+               other: str | None = None) -> Parsed:
     """Map codes written in English, Chinese or common synonyms onto the model's levels.
+
+    Values are compared without case, spaces, punctuation or full-width forms ("Mobile App",
+    "mobile-app", "ＭＯＢＩＬＥ ＡＰＰ"); channel levels also know the names of platforms and
+    marketplaces (天猫, 京东, 微信小程序, Amazon, Shopify, POS ...: :mod:`.channels`).
+    ``words`` (``{text: level}``, a mapping's ``codes:``) come first. A value the kit does not
+    know is blank and ``bad``; with ``other`` (a level, e.g. "other") it becomes that level
+    instead, is not bad, and an ``other_channel`` finding counts it.
 
     Examples
     --------
     >>> parse_code(pd.Series(["门店", "Website", "微信", "fax"]), ("store", "website", "social")
     ...            ).values.tolist()
     ['store', 'website', 'social', nan]
+    >>> p = parse_code(pd.Series(["天猫", "Fax", "JD.com"]), ("store", "marketplace", "other"),
+    ...                other="other")
+    >>> p.values.tolist(), p.bad.tolist()
+    (['marketplace', 'other', 'marketplace'], [False, False, False])
+    >>> print(p.findings[0].message)
+    1 channel value the kit does not know ('Fax')
     """
-    table = {lv: lv for lv in levels}
-    table.update({lv.replace("_", " "): lv for lv in levels})
-    table.update({CODE_LABELS_ZH[lv]: lv for lv in levels if lv in CODE_LABELS_ZH})
-    table.update({k: v for k, v in _CODE_WORDS.items() if v in levels})
-    vals, bad = _map_distinct(s, lambda v: table.get(re.sub(r"[\s_]+", " ", v.lower())),
-                              pa.string())
-    return Parsed(vals, bad)
+    from .channels import MARKETPLACE_PREFIXES, channel_key, vocabulary
+
+    levels = tuple(levels)
+    table = {}
+    for k, v in [*((lv, lv) for lv in levels), *((lv.replace("_", " "), lv) for lv in levels),
+                 *((CODE_LABELS_ZH[lv], lv) for lv in levels if lv in CODE_LABELS_ZH),
+                 *((k, v) for k, v in _CODE_WORDS.items() if v in levels)]:
+        table[channel_key(k)] = v
+    table.update(vocabulary(levels))
+    table.update({channel_key(k): v for k, v in (words or {}).items() if v in levels})
+    prefixes = MARKETPLACE_PREFIXES if "marketplace" in levels else ()
+
+    def find(v):
+        key = channel_key(v)
+        hit = table.get(key)
+        if hit is None and prefixes and key.startswith(prefixes):
+            hit = "marketplace"  # a marketplace's name and more: "天猫旗舰店", "Amazon.de"
+        return hit
+
+    vals, bad = _map_distinct(s, find, pa.string())
+    if other is None or not bad.any():
+        return Parsed(vals, bad)
+    counts = _text(s)[bad.to_numpy()].value_counts()
+    shown = ", ".join(repr(_short(v)) for v in counts.index[:3])
+    what = f"e.g. {shown}" if len(counts) > 3 else shown
+    finding = Finding("other_channel", f"{_n(len(counts), 'channel value')} the kit does not "
+                      f"know ({what})", bad)
+    return Parsed(vals.mask(bad, other), pd.Series(False, index=s.index), findings=[finding])
 
 
 def parse_text(s: pd.Series) -> Parsed:
@@ -518,9 +553,10 @@ def parse_text(s: pd.Series) -> Parsed:
 
 
 def parse_column(s: pd.Series, dtype: str, levels=None, dayfirst=None, decimal=None,
-                 numeric=None, epoch=None) -> Parsed:
+                 numeric=None, epoch=None, codes=None, other=None) -> Parsed:
     """Parse one column into the model's ``dtype`` (see :data:`crm_training.schema.TABLES`);
-    ``numeric`` marks the cells the file stored as numbers, ``epoch`` a workbook's dates."""
+    ``numeric`` marks the cells the file stored as numbers, ``epoch`` a workbook's dates;
+    ``codes`` and ``other`` are the ``words`` and ``other`` of :func:`parse_code`."""
     if dtype.startswith("datetime"):
         return parse_datetime(s, dayfirst, numeric, epoch)
     if dtype == "float64":
@@ -530,5 +566,5 @@ def parse_column(s: pd.Series, dtype: str, levels=None, dayfirst=None, decimal=N
     if dtype == "bool":
         return parse_bool(s)
     if dtype == "category" and levels:
-        return parse_code(s, levels)
+        return parse_code(s, levels, codes, other)
     return parse_text(s)

@@ -292,9 +292,11 @@ def _redactor(pii_columns, headers=None, names=()):
     return Redactor(pii_columns, headers, names)
 
 
-# issues about values that could not be read as their column's type: in a redacted report
-# their examples are hidden (such a value is often another column's, a name or a phone)
-UNREADABLE = frozenset({"bad_value", "bad_required_value", "unknown_code", "binary_column"})
+# issues about values that could not be read as their column's type (or channels the kit does
+# not know, kept as other): in a redacted report their examples are hidden (such a value is
+# often another column's, a name or a phone)
+UNREADABLE = frozenset({"bad_value", "bad_required_value", "unknown_code", "binary_column",
+                        "other_channel"})
 
 
 def _redact_issue(i: Issue, r) -> Issue:

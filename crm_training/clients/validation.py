@@ -51,6 +51,7 @@ import pandas as pd
 
 from ..schema import TABLES
 from . import mapping as mp
+from .channels import add_raw_columns, column_words, keep_unknown
 from .parsing import parse_column
 from .report import MAX_EXAMPLES, ValidationReport
 
@@ -107,7 +108,22 @@ RULES = {
     "negative_not_return": ("warning", "mark_return", "the rows were marked as returns"),
     "positive_return": ("warning", "negate", "amount, cost and quantity were made negative"),
     "out_of_range": ("warning", "blank", "the values were set to blank"),
+    "other_channel": ("warning", "none", "kept as other, the original in channel_raw"),
+    "identical_rows": ("warning", "none", "they were kept"),
+    "too_many_bad_rows": ("error", "none", "the rows were dropped, but too many for the "
+                          "analysis to be trusted"),
+    "no_usable_rows": ("error", "skip", "nothing of the file is left"),
 }
+
+# Problems that cost a row (it is dropped): errors only when more rows of a file than
+# ``max_bad_rows`` (a share, 5% by default) are lost, else warnings with counts and examples.
+BAD_ROW_CODES = ("bad_required_value", "blank_required_value", "blank_id", "blank_customer_id",
+                 "unclosed_quote", "malformed_lines")
+MAX_BAD_ROWS = 0.05
+
+# Required columns an export may lack, made by the kit from the columns it needs: a
+# transactions export without order ids gets one per row (file number and line).
+DERIVABLE = {"transactions": {"transaction_id": ("customer_id", "timestamp")}}
 
 # Tables whose rows are identified by more than their key column (one row per experiment and
 # customer): a repeated pair is a conflicting assignment, not a line of the same order.
@@ -132,6 +148,7 @@ class ParsedTable:
     records: int | None = None  # data records of the file (rows + lines left out reading it)
     currencies: dict = field(default_factory=dict)  # model column -> currency code (CNY, EUR)
     prior: object = None  # per row: how often earlier files of the table used its id
+    derived: list = field(default_factory=list)  # model columns the export lacks, made by the kit
 
 
 def _issue(report, code, file, table, message, rows=None, raw=None, columns=(), column="",
@@ -275,8 +292,16 @@ def map_columns(columns, table: str, explicit: dict | None = None):
 
 
 def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None = None,
-                dayfirst: bool | None = None, decimal: str | None = None) -> ParsedTable | None:
+                dayfirst: bool | None = None, decimal: str | None = None,
+                id_prefix: str = "T1.", codes: dict | None = None) -> ParsedTable | None:
     """Map and parse one :class:`~.reading.RawTable`; report structure and parsing problems.
+
+    ``codes``: a mapping's own words for coded columns (``load_mapping(...)["codes"]``). A
+    channel the kit does not know becomes ``other`` (an ``other_channel`` warning, no row
+    lost) and ``channel_raw`` keeps the client's text of every channel (:mod:`.channels`).
+
+    A transactions export without an order id (the smallest useful export is customer id,
+    date and amount) gets one per row, ``id_prefix`` + its line (:data:`DERIVABLE`).
 
     Returns None when the file cannot be used at all (empty, required columns missing).
     """
@@ -323,7 +348,9 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
         _issue(report, "ambiguous_columns", name, table,
                f"columns {', '.join(map(repr, srcs))} all look like {col}; used {used!r} "
                "(a mapping can choose another)", column=col)
-    missing = [c for c in t.required if c not in colmap.values()]
+    derived = [k for k, needs in DERIVABLE.get(table, {}).items()
+               if k not in colmap.values() and set(needs) <= set(colmap.values())]
+    missing = [c for c in t.required if c not in colmap.values() and c not in derived]
     if missing:
         _issue(report, "missing_columns", name, table,
                f"required column(s) missing for {table}: {', '.join(missing)}; columns found: "
@@ -356,6 +383,9 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     if blank.any():  # empty rows are dropped before anything else looks at them
         rawm = rawm.loc[~blank.to_numpy()]
         blank = blank.loc[~blank.to_numpy()]
+    for k in derived:  # one id per row: its file and line (the rows of one order unknown)
+        rawm.insert(0, k, pd.Series(id_prefix + rawm.index.astype("str"), index=rawm.index,
+                                    dtype=object))
     currencies = {}
     typed = {}
     src_of = {dst: src for src, dst in colmap.items()}
@@ -366,8 +396,10 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     for col in rawm.columns:
         c = t[col]
         kind = numeric.get(col)
+        keep = keep_unknown(t, col) if c.levels else None
         p = parse_column(rawm[col], c.dtype, c.levels, dayfirst, decimal, kind,
-                         getattr(raw, "epoch", None))
+                         getattr(raw, "epoch", None), column_words(codes, table, col),
+                         keep[0] if keep else None)
         typed[col] = p.values
         for f in p.findings:
             _issue(report, f.code, name, table, f.message, rawm.index[f.cells.to_numpy()], rawm,
@@ -432,13 +464,68 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
                    "dates before 1677 or after 2262, beyond the dates the kit can hold",
                    oor_rows, rawm, [col], column=col)
     typed = pd.DataFrame(typed, index=rawm.index)
+    add_raw_columns(typed, rawm, t)  # channel_raw: the client's text of every channel
     cur = _currency_column(report, name, table, frame, colmap, rawm, currencies)
-    ignored = [str(c) for c in frame.columns if c not in colmap and c != cur]
+    costed = _cost_from_profit(report, name, table, frame, colmap, rawm, typed, decimal)
+    ignored = [str(c) for c in frame.columns if c not in colmap and c != cur
+               and c != (costed or ("",))[0]]
     records = getattr(raw, "records", None)
     if records is None:
         records = len(frame) + len(raw.malformed) + len(blank_lines)
-    columns = {**colmap, **({cur: "(the currency of the amounts)"} if cur else {})}
-    return ParsedTable(name, table, rawm, typed, columns, ignored, records, currencies)
+    columns = {**colmap, **({cur: "(the currency of the amounts)"} if cur else {}),
+               **({costed[0]: costed[1]} if costed else {})}
+    return ParsedTable(name, table, rawm, typed, columns, ignored, records, currencies,
+                       derived=derived)
+
+
+# Headers (normalised, see mapping.normalise) of a profit or a margin column: a transactions
+# export without costs that gives either has its cost made from it (money then means profit).
+PROFIT_HEADERS = ("profit", "grossprofit", "margin amount", "毛利", "毛利额", "毛利润", "利润",
+                  "利润额")
+MARGIN_HEADERS = ("margin", "margin%", "marginrate", "grossmargin", "grossmargin%", "毛利率",
+                  "利润率")
+
+
+def _cost_from_profit(report, name, table, frame, colmap, rawm, typed, decimal):
+    """``cost`` from a profit column (amount - profit) or a margin column (amount x (1 -
+    margin); "30%", "30" and "0.3" alike), when the export has no cost column. Returns
+    ``(client column, how)`` or None; unreadable cells are bad values of ``cost``."""
+    if table != "transactions" or "cost" in typed.columns or "amount" not in typed.columns:
+        return None
+    found = {mp.normalise(c): c for c in frame.columns if c not in colmap}
+    src = next((found[h] for h in map(mp.normalise, PROFIT_HEADERS) if h in found), None)
+    kind = "profit"
+    if src is None:
+        src = next((found[h] for h in map(mp.normalise, MARGIN_HEADERS) if h in found), None)
+        kind = "margin"
+    if src is None:
+        return None
+    text = frame.loc[rawm.index, src]
+    rawm["cost"] = text
+    amount = typed["amount"].astype("float64")
+    if kind == "profit":
+        p = parse_column(text, "float64", decimal=decimal)
+        cost = amount - p.values.astype("float64")
+        how = "cost = amount - profit"
+    else:
+        t = text.astype("string").str.strip()
+        pct = t.str.endswith("%").fillna(False).to_numpy(bool)
+        p = parse_column(t.str.rstrip("%"), "float64", decimal=decimal)
+        rate = p.values.astype("float64").to_numpy()
+        plain = ~pct & ~np.isnan(rate)
+        as_percent = pct | (plain & bool((rate[plain] > 1).any()))  # "30" in a column of 30s
+        rate = np.where(as_percent, rate / 100, rate)
+        bad = ~np.isnan(rate) & ((rate < -1) | (rate > 1))
+        rate[bad] = np.nan
+        p.bad[bad] = True
+        cost = amount * (1 - rate)
+        how = "cost = amount x (1 - margin)"
+    typed["cost"] = pd.Series(np.asarray(cost, dtype="float64"), index=typed.index)
+    bad_rows = rawm.index[(p.bad.to_numpy() & text.notna().to_numpy())]
+    if len(bad_rows):
+        _issue(report, "bad_value", name, table, f"{kind} values that could not be read",
+               bad_rows, rawm, [TABLES[table].key, "cost"], column="cost")
+    return src, f"cost ({how})"
 
 
 def _report_problem(report, prob: dict, file: str, table: str) -> None:

@@ -73,8 +73,9 @@ def make_population(rng, preset, locale, t0, t1, n, seed):
     pii = people.personal_data(rng, pools, locale, gender, ids, b2b=preset.b2b)
     need = np.where(rng.random(n) < par["high_service"], 0,
                     np.where(rng.random(n) < par["self_service"] / (1 - par["high_service"]), 2, 1))
-    digital = np.array([c in ("website", "app", "social", "email", "sms") for c in S.CHANNELS])
-    chan_w = np.array([0.2, 0.2, 0.1, 0.15, 0.15, 0.05, 0.15])
+    chan_w = np.array([0.2, 0.2, 0.1, 0.15, 0.15, 0.05, 0.15])  # the syllabus channels only
+    digital = np.array([c in ("website", "app", "social", "email", "sms")
+                        for c in S.CHANNELS[:chan_w.size]])  # (never schema.CLIENT_CHANNELS)
     online_w = chan_w * np.where(digital, 1, 0)[None, :] * online[:, None] * 2
     offline_w = chan_w * np.where(digital, 0, 1)[None, :] * (1 - online[:, None]) * 2
     preferred = pick_rows(rng, online_w + offline_w)

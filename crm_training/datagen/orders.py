@@ -64,7 +64,8 @@ def make_transactions(rng, pop: Population):
     category = np.where(rng.random(m) < pre.favourite_category_share, favourite[owner],
                         pick(rng, pre.category_weights, m))
     w = np.asarray(pre.sales_channel_weights, float)
-    digital = np.isin(np.array(S.SALES_CHANNELS), ["website", "app", "social"])
+    # the weights cover the syllabus channels, never schema.CLIENT_CHANNELS (client data only)
+    digital = np.isin(np.array(S.SALES_CHANNELS[:w.size]), ["website", "app", "social"])
     main_w = w * np.where(digital, pop.online[:, None], 1 - pop.online[:, None])
     main_channel = pick_rows(rng, main_w)
     channel = np.where(rng.random(m) < 0.7, main_channel[owner], pick(rng, w, m))

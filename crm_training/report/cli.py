@@ -30,8 +30,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, help=f"random seed (default {_DEFAULTS.seed})")
     parser.add_argument("--horizon", type=int, help="analysis horizon in months "
                         f"(default {_DEFAULTS.horizon})")
-    parser.add_argument("--data", metavar="DIR", help="a client's export folder (validated) "
-                        "instead of synthetic data")
+    parser.add_argument("--data", metavar="DIR", help="a client's export folder, or the folder "
+                        "`crm-training validate ... --out` wrote, instead of synthetic data")
     parser.add_argument("--margin", type=float, metavar="SHARE", help="share of revenue that "
                         "is profit (0.3 = 30%%) for data without costs (default: such data are "
                         "reported as revenue)")

@@ -474,6 +474,17 @@ def md_escape(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
+def data_quality_html(loaded) -> str:
+    """The appendix of a report on client data: how each file was read and mapped, the
+    validation report, and the cleaning log (what was dropped, changed or made, with counts),
+    all escaped."""
+    import html as _html
+
+    report, cleaning, described = loaded.reports()
+    sources = "<pre>" + _html.escape("\n".join(described)) + "</pre>\n" if described else ""
+    return sources + report.to_html() + cleaning.to_html()
+
+
 def heading(key: str, language: str, level: int = 2) -> str:
     """A Markdown heading: ``heading("h_summary", "en") == '## Executive summary'``."""
     return "#" * level + " " + t(key, language)
@@ -652,7 +663,9 @@ def executive_summary(findings, recs: pd.DataFrame, language: str = "en") -> lis
     out += section_text("clv", findings, language)
     for section in ("experience", "loyalty", "service"):
         if getattr(findings, section) is None:
-            out.append(t("s_not_available", language, section=section_name(section, language)))
+            reason = findings.meta.get("skipped", {}).get(section)
+            out.append(not_available(section, language, reason).strip("*") if reason else
+                       t("s_not_available", language, section=section_name(section, language)))
         else:
             out += section_text(section, findings, language)[:1 if section != "loyalty" else 2]
     out.append(recommendation_sentence(recs, expected_return(recs, findings), findings, language))

@@ -46,7 +46,8 @@ class _Stop(Exception):
 
 def add_arguments(parser) -> None:
     parser.add_argument("--data", default=None, metavar="DIR",
-                        help="a client's folder (or file) of exports to open, validated on load "
+                        help="a client's folder (or file) of exports to open, validated on load, "
+                             "or the folder `crm-training validate ... --out` wrote "
                              "(default: a built-in synthetic scenario)")
     parser.add_argument("--root", default=None, metavar="DIR",
                         help="the dashboard's Folder box may open client folders under DIR "
@@ -105,9 +106,10 @@ def check_arguments(args) -> tuple[int, dict] | str:
         if not data.exists():
             return f"--data: no such folder: {args.data}"
         if data.is_dir():
+            from ..clients.loader import saved_folder
             from ..clients.reading import SUPPORTED, list_client_files
 
-            if not list_client_files(data):
+            if saved_folder(data) is None and not list_client_files(data):
                 return (f"--data: {args.data} holds no client files "
                         f"({', '.join(SUPPORTED)})")
         real = os.path.realpath(data)

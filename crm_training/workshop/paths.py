@@ -74,10 +74,21 @@ def resolve_client_path(text: str, root: str | None) -> Path:
         raise OutsideRootError(f"{text} is outside the workshop data folder {root}: only "
                                "folders under it open (crm-training workshop --root FOLDER)")
     if real.is_dir():  # every entry named like a client file, whatever the loader would skip
-        for f in sorted(real.iterdir()):
-            if f.name.startswith((".", "~$")) or f.suffix.lower() not in SUPPORTED + (".xls",):
-                continue
-            if not within(f, real):
-                raise OutsideRootError(f"{f.name} in {text} is a link to a file outside the "
-                                       "folder: copy the file itself into the folder")
+        from ..clients.loader import VALIDATION_DIR, saved_folder
+
+        folders = [real]
+        tables = saved_folder(real)  # a checked folder (validate --out): its tables/ too
+        if tables is not None and tables != real:
+            folders += [tables, real / VALIDATION_DIR]
+        for folder in folders:
+            if not within(folder, real):
+                raise OutsideRootError(f"{folder.name} in {text} is a link to a folder outside "
+                                       "it: copy the folder itself")
+            for f in sorted(folder.iterdir()) if folder.is_dir() else ():
+                if f.name.startswith((".", "~$")) or f.suffix.lower() not in \
+                        SUPPORTED + (".xls", ".json"):
+                    continue
+                if not within(f, real):
+                    raise OutsideRootError(f"{f.name} in {text} is a link to a file outside "
+                                           "the folder: copy the file itself into the folder")
     return real

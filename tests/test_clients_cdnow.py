@@ -1,0 +1,123 @@
+"""The real CDNOW log, as a consultant receives it, from export to report and workshop.
+
+The log ships inside the lifetimes wheel (see ``clv_data``); ``cdnow_export`` writes it the way
+a client's system would: "Customer ID, Order Date, Qty, Sales" with US dates and "$" amounts,
+or a GBK file with Chinese headers. No order ids, no customers file: the smallest export.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+import crm_training
+from crm_training.cli import main
+from crm_training.clients import load_client
+
+from clv_data import cdnow_export, cdnow_log
+
+SALT = "cdnow test salt, long enough"
+PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee 2005
+
+
+def _text(path) -> str:
+    t = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t)))
+
+
+def _params(text: str) -> dict:
+    m = re.search(r"r = ([\d.]+), α = ([\d.]+), a = ([\d.]+), b = ([\d.]+)", text)
+    assert m, text[:2000]
+    return dict(zip(("r", "alpha", "a", "b"), map(float, m.groups())))
+
+
+@pytest.fixture(scope="module")
+def sample_checked(tmp_path_factory):
+    """The 2,357-customer cohort: exported, then validate --out --anonymise (CLI)."""
+    tmp = tmp_path_factory.mktemp("cdnow")
+    src = cdnow_export(tmp / "export", sample=True)
+    out = tmp / "checked"
+    code = main(["validate", str(src.parent), "--out", str(out), "--anonymise", "--salt", SALT,
+                 "--quiet"])
+    return src, out, code
+
+
+def test_the_smallest_export_validates_with_ids_made_and_nothing_lost(sample_checked, capsys):
+    src, out, code = sample_checked
+    assert code == 0
+    log = cdnow_log(sample=True)
+    assert {p.name for p in out.iterdir()} == {"tables", "validation", ".crm-training.json"}
+    data = crm_training.load(out)  # the folder as validate wrote it
+    t = data.transactions
+    assert len(t) == len(log) and t["amount"].sum() == pytest.approx(log["amount"].sum())
+    assert data.customers["customer_id"].nunique() == 2357 == log["customer_id"].nunique()
+    assert t["timestamp"].min() == pd.Timestamp("1997-01-01")
+    assert t["timestamp"].max() == pd.Timestamp("1998-06-30")  # month-first read right
+    assert data.meta["currency"] == "USD"
+    assert t["transaction_id"].is_unique and t["transaction_id"].str.match(r"T1\.\d+$").all()
+    assert not t["customer_id"].isin(log["customer_id"]).any()  # pseudonymised
+    cleaning = pd.read_csv(out / "validation" / "cleaning.csv")
+    made = cleaning[cleaning["column"] == "transaction_id"]
+    assert made["count"].tolist() == [len(log)] and "one made per row" in made["reason"].iloc[0]
+    again = load_client(out, progress=False)  # what report --data and the workshop load
+    assert again.ok and again.saved == out and len(again.data.transactions) == len(log)
+    assert again.cleaning.steps[0].reason == made["reason"].iloc[0]
+
+
+def test_report_on_the_checked_folder_prints_the_published_fit(sample_checked, tmp_path):
+    _, out, _ = sample_checked
+    rep = tmp_path / "report"
+    assert main(["report", "--data", str(out), "--out", str(rep), "--margin", "0.3",
+                 "--company", "CDNOW", "--quiet"]) == 0
+    text = _text(rep / "report.html")
+    fitted = _params(text)
+    for k, v in PUBLISHED.items():  # first 39 weeks of the cohort, as in the paper
+        assert fitted[k] == pytest.approx(v, rel=0.01), (k, fitted)
+    assert "first 39 weeks" in text and "2,357 customers" in text
+    assert "Amounts are in USD" in text and "margin of 30%" in text
+    assert "not available: it needs the surveys table" in text
+    assert "one made per row" in text  # the appendix says what the kit did to the data
+
+
+def test_gbk_chinese_copy_validates_to_the_same_figures(tmp_path):
+    src = cdnow_export(tmp_path / "导出", sample=True, language="zh")
+    res = load_client(src.parent, progress=False)
+    assert res.ok, res.to_text()
+    assert res.sources[0].encoding in ("gbk", "gb18030")
+    log = cdnow_log(sample=True)
+    t = res.data.transactions
+    assert len(t) == len(log) and t["amount"].sum() == pytest.approx(log["amount"].sum())
+    assert res.data.meta["currency"] == "CNY"
+    assert (t["quantity"].to_numpy() == log["quantity"].to_numpy()).all()
+    assert res.data.customers["customer_id"].nunique() == 2357
+
+
+def test_the_master_log_keeps_its_repeated_lines_and_says_so(tmp_path):
+    src = cdnow_export(tmp_path / "export")
+    res = load_client(src, progress=False)
+    assert res.ok, res.to_text()
+    log = cdnow_log()
+    assert len(res.data.transactions) == len(log) == 69_659
+    assert len(res.data.customers) == 23_570
+    same = [i for i in res.report.issues if i.code == "identical_rows"]
+    # 255 lines repeat another on every column: without order ids, kept and reported
+    assert len(same) == 1 and same[0].count == int(log.duplicated().sum()) == 255
+
+
+def test_workshop_opens_the_checked_folder(sample_checked):
+    from types import SimpleNamespace
+
+    from crm_training.workshop import Dashboard
+    from crm_training.workshop.cli import DATA_ENV, check_arguments
+
+    _, out, _ = sample_checked
+    checked = check_arguments(SimpleNamespace(data=str(out), root=None, port=0,
+                                              no_browser=True))
+    assert not isinstance(checked, str), checked  # (was: "holds no client files")
+    assert checked[1][DATA_ENV] == str(out.resolve())
+    d = Dashboard(data_dir=out, root=str(out), seed=1)
+    assert "Usable." in d.validation.value
+    assert len(d.work.data.customers) == 2357
+    assert "6,919 transactions (usable)" in d.status.value
