@@ -25,6 +25,7 @@ from crm_training.report.recommendations import (
     RULES,
     evaluate_rules,
     expected_return,
+    not_worth,
     recommend,
     roadmap,
     roadmap_table,
@@ -180,18 +181,25 @@ def _with(f, section, **changes):
     return dataclasses.replace(f, **{section: {**getattr(f, section), **changes}})
 
 
+def _considered(f, column="rule") -> set:
+    """What the rules called for: recommended, or listed as not worth it."""
+    return set(recommend(f)[column]) | set(not_worth(f)[column])
+
+
 def test_recommendations_are_the_rules_that_fired(retail, telecom):
     for _, f in (retail, telecom):
         table = evaluate_rules(f)
-        recs = recommend(f)
-        assert set(recs["rule"]) == set(table.index[table["fired"]])
+        recs, rejected = recommend(f), not_worth(f)
+        assert set(recs["rule"]) | set(rejected["rule"]) == set(table.index[table["fired"]])
+        assert set(recs["rule"]).isdisjoint(rejected["rule"])
+        assert not (recs["npv"] <= 0).any() and (rejected["npv"] <= 0).all()
 
 
 @pytest.mark.parametrize("value, fires", [(0.75, True), (0.7000001, True), (0.70, False),
                                           (0.5, False)])
 def test_concentration_rule_threshold(retail, value, fires):
     f = _with(retail[1], "concentration", top20_share=value)
-    rules = set(recommend(f)["rule"])
+    rules = _considered(f)
     assert ("value_concentrated" in rules) == fires
     assert ("value_spread" in rules) == (not fires)
 
@@ -208,9 +216,9 @@ def test_nps_rule_threshold(retail, nps, fires):
 
 def test_service_and_loyalty_rules(retail):
     f = retail[1]
-    below = recommend(_with(f, "service", sla_attainment=0.85))
-    above = recommend(_with(f, "service", sla_attainment=0.95))
-    assert "staff_to_erlang" in set(below["action"]) and "staff_to_erlang" not in set(above["action"])
+    below = _considered(_with(f, "service", sla_attainment=0.85), "action")
+    above = _considered(_with(f, "service", sla_attainment=0.95), "action")
+    assert "staff_to_erlang" in below and "staff_to_erlang" not in above
     over = recommend(_with(f, "loyalty", naive_uplift=0.9, matched_uplift=0.3))
     fair = recommend(_with(f, "loyalty", naive_uplift=0.5, matched_uplift=0.3))
     assert "measure_loyalty_uplift" in set(over["action"])
@@ -218,10 +226,10 @@ def test_service_and_loyalty_rules(retail):
 
 
 def test_different_data_give_different_recommendations(retail, telecom):
-    r, t = recommend(retail[1]), recommend(telecom[1])
+    r, t = _considered(retail[1], "action"), _considered(telecom[1], "action")
     assert retail[1].concentration["top20_share"] > 0.7 > telecom[1].concentration["top20_share"]
-    assert "protect_top_tier" in set(r["action"]) and "nurture_potential" in set(t["action"])
-    assert list(r["action"]) != list(t["action"])
+    assert "protect_top_tier" in r and "nurture_potential" in t
+    assert r != t
 
 
 def test_priorities_and_expected_return(retail):
@@ -372,7 +380,7 @@ def test_template_parameters_cell():
              for node in ast.parse("".join(cell["source"])).body}
     assert names == {"company": "Example Co.", "industry": "retail", "n_customers": 5000,
                      "seed": 7, "language": "en", "data_dir": None, "horizon": 36,
-                     "margin": None, "currency": None}
+                     "margin": None, "currency": None, "assumptions": None}
 
 
 def test_template_runs_in_english_on_client_data_and_in_chinese(tmp_path):

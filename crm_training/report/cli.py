@@ -37,6 +37,10 @@ def add_arguments(parser):
                         "reported as revenue)")
     parser.add_argument("--currency", help="currency of the amounts: USD, EUR, CNY, $, ¥ ... "
                         "(default: detected from the data)")
+    parser.add_argument("--assumptions", metavar="FILE_YML", help="YAML file of money "
+                        "assumptions (discount_rate, winback_rate, contact_cost, roi_years ...; "
+                        "also margin, horizon, currency) that replace the defaults; every one "
+                        "is printed in the report")
     parser.add_argument("--out", help="new or empty folder for report.html and report.ipynb")
     parser.add_argument("--pdf", action="store_true", help="also print report.pdf with headless "
                         "Chromium (Debian: apt-get install chromium)")
@@ -47,6 +51,32 @@ def add_arguments(parser):
     parser.add_argument("--template", metavar="NOTEBOOK", help="another template notebook "
                         "(default: the kit's); for a batch too, which cannot name one itself")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def read_assumptions(path) -> dict:
+    """Report parameters from an assumptions file: ``margin``, ``horizon`` and ``currency`` as
+    they are, every other key under ``assumptions`` (checked when the report is validated)."""
+    import os
+
+    import yaml
+
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file: {path}")
+    if os.path.getsize(path) > 1 << 20:
+        raise ValueError(f"{path} is larger than 1 MiB: not an assumptions file")
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            spec = yaml.safe_load(f)
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not readable YAML ({str(e).splitlines()[0]})") from None
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path} must map names to values (discount_rate: 0.08 ...)")
+    out = {k: spec.pop(k) for k in ("margin", "horizon", "currency") if k in spec}
+    if spec:
+        out["assumptions"] = {str(k): v for k, v in spec.items()}
+    return out
 
 
 def _fail(message: str, code: int) -> int:
@@ -67,6 +97,11 @@ def run(args) -> int:
         return _run_batch(args)
     if not args.out:
         return _fail("--out is required (the folder to write the report to)", 2)
+    if getattr(args, "assumptions", None):
+        try:
+            given = {**read_assumptions(args.assumptions), **given}  # options win
+        except ValueError as e:
+            return _fail(f"--assumptions: {e}", 2)
     from .runner import build_report
 
     params = ReportParams.from_mapping(given)

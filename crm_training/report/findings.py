@@ -51,6 +51,44 @@ DEFAULT_ASSUMPTIONS = {
 }
 
 
+# Assumptions that are not shares between 0 and 1: their bounds.
+_ASSUMPTION_BOUNDS = {"roi_years": (1, 20), "service_target_seconds": (1, 3600),
+                      "aht_minutes": (0.1, 240), "opening_hours": (1, 24), "peak_factor": (1, 10),
+                      "point_value": (0, 1e6)}
+
+
+def assumption_problems(assumptions) -> list[str]:
+    """What is wrong with user assumptions (a dict of :data:`DEFAULT_ASSUMPTIONS` keys):
+    unknown names, values that are not numbers, out of their bounds (shares 0-1).
+
+    >>> for p in assumption_problems({"discount_rate": 0.08, "winback_rate": 2, "discount": 1}):
+    ...     print(p)
+    winback_rate must be between 0 and 1, not 2
+    unknown assumption 'discount' (did you mean 'discount_rate'?)
+    """
+    import difflib
+    import numbers
+
+    if not isinstance(assumptions, dict):
+        return [f"assumptions must be a mapping of names to numbers, not {assumptions!r}"]
+    found = []
+    for k, v in assumptions.items():
+        if k not in DEFAULT_ASSUMPTIONS:
+            close = difflib.get_close_matches(str(k), list(DEFAULT_ASSUMPTIONS), n=1)
+            found.append(f"unknown assumption {k!r}" + (f" (did you mean {close[0]!r}?)" if close
+                                                        else f" (known: "
+                                                        f"{', '.join(DEFAULT_ASSUMPTIONS)})"))
+            continue
+        lo, hi = _ASSUMPTION_BOUNDS.get(k, (0, 1))
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+            found.append(f"{k} must be a number, not {v!r}")
+        elif not lo <= v <= hi:
+            found.append(f"{k} must be between {lo:g} and {hi:g}, not {v!r}")
+        elif k == "roi_years" and int(v) != v:
+            found.append(f"roi_years must be a whole number of years, not {v!r}")
+    return found
+
+
 @dataclass
 class Findings:
     """The computed figures of one report, section by section.
@@ -125,6 +163,7 @@ def _segments(feats, values, years):
         "rfm_scores": scores,
         "rfm_table": rfm,
         "lapsing_segments": lapsing,
+        "lapsing_ids": lapsing_ids,
         "lapsing_customers": len(lapsing_ids),
         "lapsing_share": float(len(lapsing_ids) / max(len(scores), 1)),
         "lapsing_value_year": float(lapsing_value.clip(lower=0).sum() / years),
@@ -261,57 +300,91 @@ def _service(tickets, a):
 
 
 def _action(key, customers, effect, value_per_unit, investment, yearly_cost, a):
-    """One candidate action: yearly benefit = customers x effect x value, and its NPV / ROI.
+    """One candidate action and its economics, every figure a yearly cash flow.
 
+    The targeted group is ``customers`` worth ``value_per_unit`` each a year (their own value,
+    annualised: ``own_value`` is the group's yearly value); the benefit is the share ``effect``
+    of it (``annual_benefit = customers x effect x value``, never more than ``own_value``),
+    ramped up over ``roi_years`` and discounted with the running cost (``annual_cost``) after
+    the ``investment``. ``break_even_effect`` is the effect at which the NPV is zero;
+    ``npv_low`` / ``npv_high`` the NPV at half and one and a half times the assumed effect.
     ``effect=None`` marks a governance action whose benefit is not measured in money.
     """
     row = {"action": key, "customers": float(customers), "investment": float(investment),
-           "annual_cost": float(yearly_cost)}
+           "annual_cost": float(yearly_cost), "value_per_customer_year": float(value_per_unit),
+           "own_value": float(customers) * float(value_per_unit)}
+    nan = {"effect": np.nan, "annual_benefit": np.nan, "npv": np.nan, "roi": np.nan,
+           "payback_years": np.nan, "break_even_effect": np.nan, "npv_low": np.nan,
+           "npv_high": np.nan}
     if effect is None or not np.isfinite(float(effect) * float(value_per_unit) * float(customers)):
-        return {**row, "annual_benefit": np.nan, "npv": np.nan, "roi": np.nan,
-                "payback_years": np.nan}
+        return {**row, **nan}
+    effect = float(np.clip(effect, 0.0, 1.0))
     years = int(a["roi_years"])
+    ramp = [0.5] + [1] * (years - 1)
+
+    def npv_at(e):
+        b = evaluation.benefit_from_effect(customers, e, value_per_unit)
+        return evaluation.initiative_roi(investment, b, yearly_cost, years, a["discount_rate"],
+                                         ramp_up=ramp)
+
     benefit = evaluation.benefit_from_effect(customers, effect, value_per_unit)
-    roi = evaluation.initiative_roi(investment, benefit, yearly_cost, years, a["discount_rate"],
-                                    ramp_up=[0.5] + [1] * (years - 1))
-    return {**row, "annual_benefit": float(benefit), "npv": float(roi["npv"]),
-            "roi": float(roi["roi"]), "payback_years": float(roi["payback_years"])}
+    roi = npv_at(effect)
+    loss = -float(npv_at(0.0)["npv"])  # the NPV of the costs alone
+    per_effect = float(npv_at(1.0)["npv"]) + loss  # what each unit of effect adds to the NPV
+    even = loss / per_effect if per_effect > 0 else np.inf
+    return {**row, "effect": effect, "annual_benefit": float(benefit), "npv": float(roi["npv"]),
+            "roi": float(roi["roi"]), "payback_years": float(roi["payback_years"]),
+            "break_even_effect": float(even),
+            "npv_low": float(per_effect * effect * 0.5 - loss),
+            "npv_high": float(per_effect * min(effect * 1.5, 1.0) - loss)}
+
+
+def _yearly_value(values, ids, years) -> float:
+    """Mean yearly value of a group of customers: their own past value, annualised."""
+    v = values.reindex(ids).fillna(0.0).clip(lower=0)
+    return float(v.mean() / years) if len(v) else 0.0
 
 
 def _actions(f: Findings, aov, profit_year, a) -> pd.DataFrame:
     """Economics of each candidate action from the figures (assumptions in ``a``).
 
-    A kept or won-back customer is worth their forecast CLV; a better experience or service is
-    worth a share of the mean yearly profit per customer.
+    Each action targets a group of customers and is worth a share of that group's own yearly
+    value (its past value per year: never a multi-year CLV counted as a year, never the mean of
+    other customers): a retention plan keeps ``retention_save`` of the at-risk customers it
+    contacts, a win-back brings back ``winback_rate`` of the lapsing ones, a better experience
+    or service is worth a share of the yearly value per customer.
     """
     contact = a["contact_cost"] * aov
     setup = a["setup_share"] * max(profit_year, 0.0)
     n = f.meta["n_customers"]
+    years = f.meta["years"]
     per_customer_year = max(profit_year, 0.0) / max(n, 1)
     rows = []
     if f.segments is not None and f.clv is not None:
         table = f.clv["table"]
-        high_clv = float(table.loc[table["value_tier"] == "high", "clv"].mean())
-        high_n = float(f.segments["tier_table"].loc["high", "customers"])
-        rows.append(_action("protect_top_tier", high_n,
-                            f.clv["high_tier_at_risk_share"] * a["retention_save"], high_clv,
-                            3 * setup, high_n * contact * 2, a))
-        risky = table["p_alive"] < a["p_alive_risk"]
-        risky_value = f.segments["values"].reindex(table.index[risky]).clip(lower=0)
-        rows.append(_action("churn_early_warning", int(risky.sum()), a["retention_save"] * 0.5,
-                            float(risky_value.mean() / f.meta["years"]) if risky.any() else 0.0,
-                            2 * setup, int(risky.sum()) * contact, a))
-        lap_n = f.segments["lapsing_customers"]
-        rows.append(_action("win_back", lap_n, a["winback_rate"], f.clv["mean"], setup,
-                            lap_n * contact * 2, a))
-        pot_n = f.segments["potential_share"] * n
-        rows.append(_action("nurture_potential", pot_n, 0.05, per_customer_year, setup,
-                            pot_n * contact, a))
+        values = f.segments["values"]
+        at_risk = table["p_alive"] < a["p_alive_risk"]
+        high_risk = table.index[at_risk & (table["value_tier"] == "high")]
+        rows.append(_action("protect_top_tier", len(high_risk), a["retention_save"],
+                            _yearly_value(values, high_risk, years), 3 * setup,
+                            len(high_risk) * contact * 2, a))
+        risky = table.index[at_risk]
+        rows.append(_action("churn_early_warning", len(risky), a["retention_save"] * 0.5,
+                            _yearly_value(values, risky, years), 2 * setup,
+                            len(risky) * contact, a))
+        lapsing = f.segments["lapsing_ids"]
+        rows.append(_action("win_back", len(lapsing), a["winback_rate"],
+                            _yearly_value(values, lapsing, years), setup,
+                            len(lapsing) * contact * 2, a))
+        potential = f.segments["tiers"].index[f.segments["tiers"].astype("string") == "potential"]
+        rows.append(_action("nurture_potential", len(potential), 0.05,
+                            _yearly_value(values, potential, years), setup,
+                            len(potential) * contact, a))
     if f.experience is not None:
         det_n = f.experience["detractor_share"] * n
-        rows.append(_action("fix_detractor_journeys", det_n, a["detractor_fix"],
-                            a["detractor_value_gain"] * per_customer_year, 2 * setup,
-                            0.5 * setup, a))
+        rows.append(_action("fix_detractor_journeys", det_n,
+                            a["detractor_fix"] * a["detractor_value_gain"], per_customer_year,
+                            2 * setup, 0.5 * setup, a))
         rows.append(_action("unify_channels", n, max(f.experience["channel_spread"], 0) * 0.1,
                             per_customer_year, 2 * setup, 0.5 * setup, a))
     if f.service is not None:
@@ -319,18 +392,20 @@ def _actions(f: Findings, aov, profit_year, a) -> pd.DataFrame:
         breaches = s["tickets_year"] * max(a["sla_target"] - s["sla_attainment"], 0.0)
         agent_cost = AGENT_COST.get(f.meta.get("currency"), AGENT_COST["USD"])
         extra_agents = max(1, int(np.ceil(0.2 * s["agents_needed"])))
-        rows.append(_action("staff_to_erlang", breaches, 1.0, a["sla_value"] * per_customer_year,
+        # a breached ticket costs sla_value of a customer's yearly value
+        rows.append(_action("staff_to_erlang", breaches, a["sla_value"], per_customer_year,
                             0.5 * setup, extra_agents * agent_cost, a))
         rows.append(_action("first_contact_resolution", s["tickets_year"],
-                            max(a["fcr_target"] - s["fcr_rate"], 0.0),
-                            a["sla_value"] * per_customer_year, setup, 0.5 * setup, a))
+                            max(a["fcr_target"] - s["fcr_rate"], 0.0) * a["sla_value"],
+                            per_customer_year, setup, 0.5 * setup, a))
     if f.loyalty is not None:
         rows.append(_action("measure_loyalty_uplift", f.loyalty["members"], None, 0.0,
                             0.2 * setup, 0.0, a))
         rows.append(_action("review_points_expiry", f.loyalty["members"], None, 0.0,
                             0.2 * setup, 0.0, a))
-    cols = ["action", "customers", "annual_benefit", "investment", "annual_cost", "npv", "roi",
-            "payback_years"]
+    cols = ["action", "customers", "effect", "value_per_customer_year", "own_value",
+            "annual_benefit", "investment", "annual_cost", "npv", "roi", "payback_years",
+            "break_even_effect", "npv_low", "npv_high"]
     return pd.DataFrame(rows, columns=cols).set_index("action")
 
 
@@ -373,7 +448,11 @@ def compute_findings(data, horizon_months: int = 36, company: str = "Example Co.
     if unknown:
         raise ValueError(f"unknown assumptions: {sorted(unknown)}; "
                          f"known: {sorted(DEFAULT_ASSUMPTIONS)}")
+    problems = assumption_problems(dict(assumptions or {}))
+    if problems:
+        raise ValueError("; ".join(problems))
     a = {**DEFAULT_ASSUMPTIONS, **(assumptions or {})}
+    a["roi_years"] = int(a["roi_years"])
     if not _has(data.transactions):
         raise ValueError("data.transactions is empty: a report needs the customers' purchases")
     tx = data.transactions

@@ -50,7 +50,9 @@ RULES = (
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 _COLUMNS = ["rule", "section", "metric", "value", "op", "threshold", "fired", "action"]
-_MONEY = ["customers", "annual_benefit", "investment", "annual_cost", "npv", "roi", "payback_years"]
+_MONEY = ["customers", "effect", "value_per_customer_year", "own_value", "annual_benefit",
+          "investment", "annual_cost", "npv", "roi", "payback_years", "break_even_effect",
+          "npv_low", "npv_high"]
 
 
 def rule_value(findings, rule: Rule) -> float:
@@ -98,10 +100,12 @@ def _priority_level(roi) -> str:
 def recommend(findings, language: str = "en", rules=RULES) -> pd.DataFrame:
     """The prioritised recommendation list: one row per fired rule, best first.
 
-    Actions with a positive NPV come first, by ROI (most return per unit spent first: the
-    order in which a limited budget should fund them), then governance actions without a money
-    figure, then the loss-making ones (smallest loss first). Columns: ``priority`` (1 = first), ``priority_level``
-    (high: ROI >= 1, medium: ROI >= 0 or not in money, low: ROI < 0), the ``rule``, the figure that
+    Only actions worth funding: a positive NPV at the stated assumptions, by ROI (most return
+    per unit spent first: the order in which a limited budget should fund them), then
+    governance actions without a money figure. What a rule calls for but loses money is never
+    here: :func:`not_worth` lists it with the effect it would need. Columns: ``priority`` (1 =
+    first), ``priority_level`` (high: ROI >= 1, medium: ROI >= 0 or not in money), the ``rule``,
+    the figure that
     triggered it (``metric``, ``value``, ``op``, ``threshold``), the ``action`` key and its money
     figures (``annual_benefit``, ``investment``, ``annual_cost``, ``npv``, ``roi``,
     ``payback_years``), and in ``language`` the texts ``title``, ``trigger``, ``impact`` and
@@ -116,21 +120,58 @@ def recommend(findings, language: str = "en", rules=RULES) -> pd.DataFrame:
     >>> recs["priority"].tolist() == list(range(1, len(recs) + 1))
     True
     """
-    table = evaluate_rules(findings, rules)
-    fired = table[table["fired"]].reset_index()
-    fired = fired.drop_duplicates("action")
-    money = findings.actions.reindex(fired["action"])[_MONEY].reset_index(drop=True)
-    recs = pd.concat([fired.drop(columns="fired"), money], axis=1)
-    # positive NPV first, then unpriced governance actions, then the loss-making ones
+    recs = _fired(findings, rules)
+    recs = recs[~(recs["npv"] <= 0)]  # never what loses money: see not_worth()
+    # positive NPV first (most return per unit spent first), then unpriced governance actions
     npv = recs["npv"]
-    recs["_order"] = np.where(npv > 0, 0, np.where(npv.isna(), 1, 2))
-    recs["_rank"] = np.where(npv > 0, -recs["roi"], -npv)
+    recs = recs.assign(_order=np.where(npv > 0, 0, 1), _rank=np.where(npv > 0, -recs["roi"], 0))
     recs = recs.sort_values(["_order", "_rank"], kind="stable")
     recs = recs.drop(columns=["_order", "_rank"]).reset_index(drop=True)
     recs.insert(0, "priority", np.arange(1, len(recs) + 1))
     recs.insert(1, "priority_level", [_priority_level(r) for r in recs["roi"]])
     _add_text(recs, findings, language)
     return recs
+
+
+def _fired(findings, rules) -> pd.DataFrame:
+    table = evaluate_rules(findings, rules)
+    fired = table[table["fired"]].reset_index()
+    fired = fired.drop_duplicates("action")
+    money = findings.actions.reindex(fired["action"])[_MONEY].reset_index(drop=True)
+    return pd.concat([fired.drop(columns="fired"), money], axis=1)
+
+
+def not_worth(findings, language: str = "en", rules=RULES) -> pd.DataFrame:
+    """The actions a rule calls for whose NPV is not positive at the stated assumptions: never
+    recommended nor scheduled, listed with the effect they would need (``break_even_effect``,
+    beside the assumed ``effect``) and a ``text`` in ``language``: "not worth it unless ...".
+
+    Examples
+    --------
+    >>> import crm_training
+    >>> from crm_training.report.findings import compute_findings
+    >>> f = compute_findings(crm_training.generate("bank", 600, seed=3), horizon_months=12)
+    >>> out = not_worth(f)
+    >>> bool((out["npv"] <= 0).all()) and set(out["action"]).isdisjoint(recommend(f)["action"])
+    True
+    """
+    fired = _fired(findings, rules)
+    out = fired[fired["npv"] <= 0].sort_values("npv", ascending=False).reset_index(drop=True)
+    cur = findings.meta.get("currency", "")
+    texts = []
+    for _, r in out.iterrows():
+        spec = _text.ACTIONS[r["action"]]
+        even = r["break_even_effect"]
+        key = "s_not_worth" if np.isfinite(even) and even <= 1 else "s_never_worth"
+        texts.append(_text.t(key, language, action=spec[f"short_{language}"],
+                             trigger=_trigger(r, language),
+                             npv=_text.fmt_money(r["npv"], cur),
+                             effect=_text.fmt_pct(r["effect"], 1),
+                             even=_text.fmt_pct(even, 1) if np.isfinite(even) else "",
+                             customers=_text.fmt_num(r["customers"]),
+                             unit=_text.UNITS[spec["unit"]][0 if language == "en" else 1],
+                             years=findings.assumptions["roi_years"]))
+    return out.assign(text=texts)
 
 
 def _trigger(row, language):
@@ -178,7 +219,8 @@ def roadmap(recs: pd.DataFrame) -> pd.DataFrame:
 
     * quick win (Q1): pays back within a year, or a governance action (no money figure);
     * pilot (Q2) then full rollout (Q3-Q4): positive NPV but a longer payback;
-    * review (Q2): negative NPV on the stated assumptions: test small before investing.
+    * review (Q2): negative NPV on the stated assumptions (only if such rows are passed in:
+      :func:`recommend` never returns them).
 
     Returns one row per action and phase with ``quarter`` (1-4), ``phase``, ``action``,
     ``investment`` (spent in the first quarter of the action) and ``npv``.

@@ -112,6 +112,9 @@ class ReportParams:
     margin : share of revenue that is profit (0.3 = 30%), for data without costs; without it
         such data are reported as revenue, and said so.
     currency : ISO code or symbol of the amounts (default: detected from the data).
+    assumptions : overrides of the money assumptions
+        (:data:`~crm_training.report.findings.DEFAULT_ASSUMPTIONS`: discount rate, effects,
+        costs, years), e.g. read from ``--assumptions file.yml``; all are printed in the report.
 
     Examples
     --------
@@ -128,6 +131,7 @@ class ReportParams:
     horizon: int = 36
     margin: float | None = None
     currency: str | None = None
+    assumptions: dict | None = None
     unknown: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -182,6 +186,10 @@ class ReportParams:
                 check(value)
             except ValueError as e:
                 found.append(str(e))
+        if self.assumptions is not None:
+            from crm_training.report.findings import assumption_problems
+
+            found += assumption_problems(self.assumptions)
         if self.data_dir is not None:
             if not isinstance(self.data_dir, (str, os.PathLike)) or not str(self.data_dir) \
                     or "\x00" in str(self.data_dir):

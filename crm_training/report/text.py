@@ -175,6 +175,19 @@ TEXT = {
         "en": "{k} actions follow from these figures, but none has a positive NPV on the stated "
               "assumptions: pilot them small and measure before investing.",
         "zh": "根据上述数据得出{k}项行动建议，但在当前假设下没有一项净现值为正：建议小规模试点、先测量再投入。"},
+    "s_not_worth": {
+        "en": "{action} ({trigger}): not worth it at the stated assumptions (NPV {npv} over "
+              "{years} years): it pays only with an effect of {even} on its {customers} {unit}, "
+              "where {effect} is assumed.",
+        "zh": "{action}（{trigger}）：在当前假设下不值得投入（{years}年净现值{npv}）：只有对其涉及的"
+              "{customers}{unit}达到{even}的效果才能回本，而假设效果为{effect}。"},
+    "s_never_worth": {
+        "en": "{action} ({trigger}): not worth it (NPV {npv} over {years} years): even the "
+              "largest possible effect on its {customers} {unit} would not cover its costs.",
+        "zh": "{action}（{trigger}）：不值得投入（{years}年净现值{npv}）：即使对其涉及的"
+              "{customers}{unit}产生最大可能的效果，也无法覆盖成本。"},
+    "h_not_worth": {"en": "Considered and not recommended", "zh": "已评估但不建议的行动"},
+    "h_sensitivity": {"en": "How each NPV moves with the effect", "zh": "净现值对效果假设的敏感性"},
     "s_no_recommendations": {
         "en": "No rule fires on these figures: keep monitoring the KPIs.",
         "zh": "根据当前数据没有触发任何规则：建议持续监测关键指标。"},
@@ -237,6 +250,11 @@ COLUMNS = {
     "annual_benefit": ("yearly benefit", "年收益"), "investment": ("investment", "初始投入"),
     "annual_cost": ("yearly running cost", "年运营成本"), "npv": ("NPV", "净现值"),
     "roi": ("ROI", "投资回报率"), "payback_years": ("payback (years)", "回收期（年）"),
+    "assumption": ("assumption", "假设"), "source": ("source", "来源"),
+    "effect": ("assumed effect", "假设效果"), "break_even_effect": ("break-even effect",
+                                                                 "盈亏平衡效果"),
+    "npv_low": ("NPV at half the effect", "效果减半时净现值"),
+    "npv_high": ("NPV at 1.5x the effect", "效果1.5倍时净现值"),
     "quarter": ("quarter", "季度"), "phase": ("phase", "阶段"), "actions": ("actions", "行动"),
     "segment": ("segment", "细分"), "touchpoint": ("touchpoint", "触点"), "channel": ("channel", "渠道"),
     "class": ("class", "类别"), "customer_id": ("customer", "客户编号"),
@@ -715,6 +733,53 @@ def money_sentence(currency, basis: str, margin, language: str) -> str:
              margin=fmt_pct(margin or 0))
 
 
+# Every money assumption as the report prints it: (English, Chinese, shown as a percent).
+ASSUMPTION_LABELS = {
+    "discount_rate": ("discount rate a year", "年折现率", True),
+    "roi_years": ("years of each action's cash flows", "每项行动的现金流年数", False),
+    "p_alive_risk": ("P(alive) below which a customer is at risk", "判定为流失风险的存活概率阈值",
+                     True),
+    "retention_save": ("share of contacted at-risk customers a retention plan keeps",
+                       "挽留计划留住的风险客户比例", True),
+    "winback_rate": ("share of lapsing customers a win-back brings back", "挽回活动召回的流失倾向客户比例",
+                     True),
+    "detractor_fix": ("share of detractors turned by fixing their journeys", "旅程改进后转化的贬损者比例",
+                      True),
+    "detractor_value_gain": ("value a turned detractor adds, share of a yearly value",
+                             "转化的贬损者新增价值（占年价值比例）", True),
+    "contact_cost": ("cost of one contact, share of the mean order value", "单次触达成本（占平均订单金额比例）",
+                     True),
+    "setup_share": ("set-up cost of one action, share of a year's value", "单项行动启动成本（占年度价值比例）",
+                    True),
+    "service_target": ("share answered within the target time", "目标时间内应答比例", True),
+    "service_target_seconds": ("target answer time (s)", "目标应答时间（秒）", False),
+    "aht_minutes": ("average handling time (min)", "平均处理时长（分钟）", False),
+    "opening_hours": ("opening hours a day", "每日营业小时数", False),
+    "peak_factor": ("busiest hour against the average hour", "高峰时段与平均时段之比", False),
+    "sla_target": ("share of tickets within their SLA (target)", "工单SLA达成率目标", True),
+    "sla_value": ("value lost per breached ticket, share of a yearly value",
+                  "每张超时工单损失的价值（占年价值比例）", True),
+    "fcr_target": ("first-contact resolution a good desk reaches", "优秀服务台的首次解决率", True),
+    "point_value": ("value of one loyalty point", "每个积分的价值", False),
+}
+
+
+def assumptions_frame(findings, language: str) -> pd.DataFrame:
+    """Every assumption behind the money figures, its value and where it comes from (the
+    kit's default or the user's ``--assumptions``)."""
+    from .findings import DEFAULT_ASSUMPTIONS
+
+    i = 0 if language == "en" else 1
+    src = {"en": ("default", "given"), "zh": ("默认", "用户设定")}[language]
+    rows = []
+    for k, (en, zh, pct) in ASSUMPTION_LABELS.items():
+        v = findings.assumptions[k]
+        shown = fmt_pct(v, 1) if pct else f"{v:,.4g}"
+        rows.append({"assumption": (en, zh)[i], "value": shown,
+                     "source": src[int(v != DEFAULT_ASSUMPTIONS[k])]})
+    return pd.DataFrame(rows)
+
+
 def assumptions_text(findings, language: str) -> str:
     """One sentence stating the assumptions behind the money figures."""
     a, m = findings.assumptions, findings.meta
@@ -732,7 +797,8 @@ def markdown(lines, bullets: bool = False) -> str:
 
 
 # ----------------------------------------------------------------------------- tables and charts
-PERCENT_COLUMNS = {"customer_share", "value_share", "revenue_share", "fcr_rate", "sla_attainment",
+PERCENT_COLUMNS = {"effect", "break_even_effect", "customer_share", "value_share",
+                   "revenue_share", "fcr_rate", "sla_attainment",
                    "bot_share", "csat", "csat_low", "csat_high", "p_alive", "occupancy", "p_wait",
                    "service_level", "roi", "share", "top 1%", "top 5%", "top 10%", "top 20%",
                    "top 50%"}
@@ -847,8 +913,9 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
     """One table of the report, styled, with headers in ``language``.
 
     ``name`` is one of ``concentration``, ``tiers``, ``rfm``, ``top_customers``, ``touchpoints``,
-    ``loyalty_tiers``, ``service_channels``, ``recommendations`` (needs ``recs``) or ``roadmap``
-    (needs ``recs``).
+    ``loyalty_tiers``, ``service_channels``, ``recommendations``, ``sensitivity`` (NPV at half,
+    the assumed and 1.5 times the effect, beside the break-even effect) or ``roadmap`` (these
+    three need ``recs``).
     """
     _check(language)
     f = findings
@@ -890,6 +957,16 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
                        for c in tab.columns]
         tab.index.name = header("priority", language)
         return _left(_escaped(tab.style), tab.columns)
+    if name == "assumptions":
+        tab = assumptions_frame(f, language)
+        tab.columns = [header(c, language) for c in tab.columns]
+        return _left(_escaped(tab.style).hide(axis="index"), tab.columns)
+    if name == "sensitivity":  # how the NPV of each priced action moves with its effect
+        priced = recs[recs["npv"].notna()].set_index("title")
+        tab = priced[["effect", "break_even_effect", "npv_low", "npv", "npv_high"]]
+        tab = tab.rename_axis("action")
+        return styled(tab, language, money=("npv_low", "npv", "npv_high"),
+                      currency=f.meta.get("currency", ""), digits=1)
     if name == "roadmap":
         from .recommendations import roadmap_table
         tab = roadmap_table(recs, language)   # a quarter can hold two phases: no index
