@@ -197,9 +197,18 @@ def _add_text(recs, findings, language):
     agent = _text.fmt_money(AGENT_COST.get(cur, AGENT_COST["USD"]), cur)
     suffix = "" if language == "en" else "_zh"
     titles, triggers, impacts, costs = [], [], [], []
+    from .vocabulary import tier_strategy
+
+    high = (findings.segments["tier_table"].loc["high", "value_per_customer_year"]
+            if findings.segments is not None else np.nan)
     for _, row in recs.iterrows():
         spec = _text.ACTIONS[row["action"]]
-        titles.append(spec[language])
+        if row["action"] == "protect_top_tier":  # what the tier is worth decides how
+            titles.append(spec[f"short_{language}"] + (": " if language == "en" else "：")
+                          + tier_strategy("high", findings.meta.get("industry"), high, cur,
+                                          language).rstrip("."))
+        else:
+            titles.append(spec[language])
         triggers.append(_trigger(row, language))
         if np.isfinite(row["annual_benefit"]):
             impacts.append(_text.IMPACT["money"][language].format(

@@ -451,6 +451,9 @@ def fmt_p(p) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
+from .vocabulary import touchpoint_label  # noqa: E402  (no cycle: vocabulary imports nothing)
+
+
 def code_label(code, language: str) -> str:
     """A code of the data (channel, tier, segment...) in the report's language."""
     code = str(code)
@@ -601,7 +604,8 @@ def section_text(section: str, findings, language: str) -> list[str]:
                  csat=fmt_pct(e["csat"]), effort=fmt_num(e["effort"], 1))]
         if e["worst_touchpoint"]:
             out.append(t("s_touchpoint", language,
-                         touchpoint=code_label(e["worst_touchpoint"], language),
+                         touchpoint=touchpoint_label(e["worst_touchpoint"],
+                                                     findings.meta.get("industry"), language),
                          tp_nps=fmt_points(e["worst_touchpoint_nps"])))
         if np.isfinite(e["channel_p"]):
             key = "s_channels_consistent" if e["channel_consistent"] else "s_channels_inconsistent"
@@ -854,13 +858,23 @@ def _left(styler, columns):
     return styler
 
 
-def localise(fig_or_ax, chart: str, language: str, **figures):
+def localise(fig_or_ax, chart: str, language: str, industry=None, **figures):
     """Put the title, axis labels, legend and tick labels of ``chart`` in ``language``.
 
     Works on the Axes or Figure a package plot returns (the first Axes is labelled); code tick
-    labels (channels, tiers, touchpoints) are translated too. Returns the figure.
+    labels (channels, tiers, touchpoints) are translated too, touchpoints in the words of
+    ``industry`` (:mod:`.vocabulary`). Returns the figure.
     """
+    from ..schema import TOUCHPOINTS
+    from .vocabulary import touchpoint_label
+
     _check(language)
+
+    def label(txt):
+        if industry is not None and txt in TOUCHPOINTS:
+            return touchpoint_label(txt, industry, language)
+        return header(txt, language)
+
     ax = fig_or_ax.axes[0] if hasattr(fig_or_ax, "axes") and not hasattr(fig_or_ax, "plot") \
         else fig_or_ax
     title, xlabel, ylabel, legend = CHARTS[chart][language]
@@ -881,7 +895,7 @@ def localise(fig_or_ax, chart: str, language: str, **figures):
             labels = axis.get_ticklabels()
             texts = [lab.get_text() for lab in labels]
             if any(txt and not _numeric(txt) for txt in texts):
-                axis.set_ticks(axis.get_ticklocs(), [header(txt, language) for txt in texts])
+                axis.set_ticks(axis.get_ticklocs(), [label(txt) for txt in texts])
         if a is not ax and a.get_title() and language == "zh":
             a.set_title(code_label(a.get_title(), language))
         if a is not ax and a.get_ylabel() and legend:    # a twin axis: label it like its line
@@ -905,10 +919,6 @@ def all_keys() -> dict[str, dict]:
 
 
 # ----------------------------------------------------------------------------- the report's tables
-def _strategy_column(language):
-    return "strategy" if language == "en" else "strategy_zh"
-
-
 def report_table(findings, name: str, language: str, recs: pd.DataFrame | None = None):
     """One table of the report, styled, with headers in ``language``.
 
@@ -927,9 +937,13 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
                                              subset=pd.IndexSlice[shares, :])
                 .format(lambda v: fmt_num(v, 2), subset=pd.IndexSlice[[header("gini", language)], :]))
     if name == "tiers":
+        from .vocabulary import tier_strategy
+
         tab = f.segments["tier_table"]
-        shown = tab[["customers", "customer_share", "value_share", "value_per_customer_year",
-                     _strategy_column(language)]].rename(columns={"strategy_zh": "strategy"})
+        shown = tab[["customers", "customer_share", "value_share", "value_per_customer_year"]]
+        shown = shown.assign(strategy=[  # the industry's words, scaled to what a tier is worth
+            tier_strategy(k, f.meta.get("industry"), v, f.meta.get("currency", ""), language)
+            for k, v in tab["value_per_customer_year"].items()])
         return styled(shown.rename_axis("value_tier"), language, money=("value_per_customer_year",))
     if name == "rfm":
         tab = f.segments["rfm_table"].rename_axis("segment")
@@ -939,7 +953,11 @@ def report_table(findings, name: str, language: str, recs: pd.DataFrame | None =
         tab = f.clv["top_customers"].rename_axis("customer_id")
         return styled(tab, language, columns=["clv", "p_alive", "value_tier"], money=("clv",))
     if name == "touchpoints":
-        return styled(f.experience["touchpoints"].rename_axis("touchpoint"), language,
+        from .vocabulary import touchpoint_label
+
+        tab = f.experience["touchpoints"]
+        tab = tab.rename(index=lambda c: touchpoint_label(c, f.meta.get("industry"), language))
+        return styled(tab.rename_axis("touchpoint"), language,
                       columns=["n", "nps", "nps_low", "nps_high", "csat", "effort"], digits=1)
     if name == "loyalty_tiers":
         return styled(f.loyalty["tiers"].rename_axis("tier"), language)
