@@ -13,6 +13,16 @@ marked region replaced by a stub and every output cleared:
 
 No marker ever reaches ``exercises/``. Command line: ``crm-training build-exercises``.
 
+nbgrader: the solution notebooks carry nbgrader cell metadata (schema 3). The cell holding a
+region is a solution cell (``answer_01_1``), the ``check(...)`` call below it a locked grade
+cell worth one point (``check_01_1``), narrative and set-up cells are read-only
+(``question_01_1``, ``setup_01``); the ``parameters`` cell has none, so trainees can change
+their data. The copies keep that metadata and get nbgrader's read-only flags (as its
+``LockCells`` sets them), so a trainee copy can be collected and autograded as it is. With
+:data:`NBGRADER_CONFIG` in the course's ``nbgrader_config.py``, ``nbgrader generate_assignment``
+writes the same cells as this builder. Checks raise in grading mode only:
+``CRM_GRADING=1 nbgrader autograde <assignment>``.
+
 Personal variants (:func:`build_personal_exercises`, ``crm-training build-exercises
 --seed-per-trainee names.txt``): one folder per trainee, ``exercises/<slug>/``, whose notebooks'
 ``parameters`` cell has ``seed`` set to :func:`trainee_seed` of the name: the first 8 hex digits
@@ -47,6 +57,10 @@ END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
 _ASSIGN = re.compile(r"^(\s*)([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=(?!=)")
 STUB = "...  # your answer here"
 MARKDOWN_STUB = "*Your answer here.*"
+# nbgrader stubs a region by a fixed text; every region of solutions/ starts ``answer = ...``
+# (tests/test_exercises.py), so this text is the stub this builder writes there.
+NBGRADER_CONFIG = {"ClearSolutions": {"code_stub": {"python": f"answer = {STUB}"},
+                                      "text_stub": MARKDOWN_STUB}}
 
 
 def strip_solutions(source: str, markdown: bool = False, where: str = "cell") -> str:
@@ -93,7 +107,8 @@ def _stub(region: dict, markdown: bool) -> str:
 
 
 def exercise_notebook(solution: nbformat.NotebookNode, where: str = "notebook"):
-    """The trainee copy of one solution notebook: regions stubbed, outputs cleared."""
+    """The trainee copy of one solution notebook: regions stubbed, outputs cleared, the
+    cells nbgrader overwrites when grading made read-only."""
     import nbformat
 
     nb = nbformat.from_dict(solution)  # a copy: the solution stays as it is
@@ -105,7 +120,19 @@ def exercise_notebook(solution: nbformat.NotebookNode, where: str = "notebook"):
             cell.execution_count = None
         for key in ("execution", "collapsed", "scrolled"):
             cell.metadata.pop(key, None)
+        _lock(cell)
     return nb
+
+
+def _lock(cell) -> None:
+    """nbgrader's ``LockCells`` on one cell: a solution cell cannot be deleted, a grade or
+    read-only cell can be neither deleted nor edited (autograde restores it anyway)."""
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("solution"):
+        cell.metadata["deletable"] = False
+    elif meta.get("grade") or meta.get("locked"):
+        cell.metadata["deletable"] = False
+        cell.metadata["editable"] = False
 
 
 def build_exercises(src: str | os.PathLike = "solutions", dst: str | os.PathLike = "exercises",
