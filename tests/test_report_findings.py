@@ -380,7 +380,7 @@ def test_template_parameters_cell():
              for node in ast.parse("".join(cell["source"])).body}
     assert names == {"company": "Example Co.", "industry": "retail", "n_customers": 5000,
                      "seed": 7, "language": "en", "data_dir": None, "horizon": 36,
-                     "margin": None, "currency": None, "assumptions": None}
+                     "margin": None, "currency": None, "assumptions": None, "paper": None}
 
 
 def test_template_runs_in_english_on_client_data_and_in_chinese(tmp_path):

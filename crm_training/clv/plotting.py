@@ -5,7 +5,10 @@ RFM frame, draws on a matplotlib Axes (a new one unless ``ax`` is given) and ret
 * :func:`plot_probability_alive_matrix` - probability of being active by frequency and recency;
 * :func:`plot_period_transactions` - customers by number of repeat purchases, actual vs model;
 * :func:`plot_calibration_vs_holdout` - expected vs actual holdout purchases by calibration
-  frequency (the usual check of a model on a time split).
+  frequency (the usual check of a model on a time split);
+* :func:`plot_holdout` - cumulative repeat purchases over the calibration and holdout weeks,
+  actual vs model, from a :func:`~crm_training.clv.holdout_check` result, labelled in English or
+  Chinese, with the holdout error stated.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import pandas as pd
 __all__ = ["frequency_recency_grid", "period_transactions", "calibration_vs_holdout",
            "plot_frequency_recency_matrix",
            "plot_probability_alive_matrix", "plot_period_transactions",
-           "plot_calibration_vs_holdout"]
+           "plot_calibration_vs_holdout", "plot_holdout", "HOLDOUT_LABELS"]
 
 
 def _axes(ax, figsize=(6, 4.5)):
@@ -148,4 +151,81 @@ def plot_calibration_vs_holdout(model, split: pd.DataFrame, max_frequency: int =
     ax.set_ylabel("mean purchases in holdout")
     ax.set_title("Expected vs actual purchases in the holdout period")
     ax.legend()
+    return ax
+
+
+#: the words of :func:`plot_holdout`, by language
+HOLDOUT_LABELS = {
+    "en": {"title": "Cumulative repeat purchases: actual vs {model}",
+           "x_weeks": "weeks since the first purchase in the data",
+           "x_days": "days since the first purchase in the data",
+           "x_units": "time since the first purchase in the data ({scaler:g}-day units)",
+           "y": "cumulative repeat purchases", "actual": "actual",
+           "model": "model, from first purchase dates only",
+           "forecast": "forecast from each customer's history",
+           "calibration_end": "end of calibration ({date})",
+           "error": "holdout: forecast {predicted} vs actual {actual} repeat purchases ({error})"},
+    "zh": {"title": "累计重复购买：实际与{model}模型对比",
+           "x_weeks": "自数据中首次购买起的周数", "x_days": "自数据中首次购买起的天数",
+           "x_units": "自数据中首次购买起的时间（单位：{scaler:g}天）",
+           "y": "累计重复购买次数", "actual": "实际", "model": "模型（仅依据首次购买日期）",
+           "forecast": "依据每位客户历史的预测", "calibration_end": "校准期结束（{date}）",
+           "error": "保留期：预测重复购买{predicted}次，实际{actual}次（{error}）"},
+}
+
+
+def plot_holdout(check: dict, language: str = "en", ax=None):
+    """Cumulative repeat purchases of the calibration cohort, actual vs model, over the
+    calibration and the holdout weeks (Fader, Hardie & Lee 2005, figure 3; lifetimes'
+    ``plot_cumulative_transactions``), from a :func:`~crm_training.clv.holdout_check` result.
+
+    Three lines: the actual count; the model's expectation from each customer's first purchase
+    date alone (both periods); and, over the holdout, the forecast from each customer's own
+    calibration history added to the calibration's actual count - the forecast the CLV rests
+    on, whose error (predicted / actual - 1 over the holdout) is written on the chart. A dashed
+    line marks the end of the calibration. Title, axes and legend are in ``language`` ("en" or
+    "zh"; Chinese needs a CJK font, see :func:`crm_training.fonts.configure_matplotlib`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import crm_training
+    >>> from crm_training.clv import holdout_check
+    >>> check = holdout_check(crm_training.generate("retail", 1000, seed=1).transactions)
+    >>> ax = plot_holdout(check, language="zh")
+    >>> ax.get_ylabel(), len(ax.get_lines())
+    ('累计重复购买次数', 4)
+    """
+    if language not in HOLDOUT_LABELS:
+        raise ValueError(f"language must be one of {tuple(HOLDOUT_LABELS)}, not {language!r}")
+    for key in ("tracking", "calibration_weeks", "predicted", "actual", "error"):
+        if key not in check:
+            raise ValueError(f"check has no {key!r}: make it with crm_training.clv.holdout_check")
+    words = HOLDOUT_LABELS[language]
+    track = check["tracking"]
+    scaler = float(check.get("time_scaler", 7.0))
+    ax = _axes(ax, figsize=(7, 4.5))
+    x = track.index.to_numpy(dtype=float)
+    ax.plot(x, track["actual"], color="black", linewidth=1.8, label=words["actual"])
+    ax.plot(x, track["model"], color="tab:blue", linestyle="--", label=words["model"])
+    ax.plot(x, track["forecast"], color="tab:orange", linewidth=1.8,
+            label=words["forecast"])
+    date = f"{pd.Timestamp(check['calibration_end']):%Y-%m-%d}" if "calibration_end" in check \
+        else ""
+    ax.axvline(check["calibration_weeks"], color="grey", linestyle=":",
+               label=words["calibration_end"].format(date=date))
+    name = check.get("model_name", "BG/NBD")
+    ax.set_title(words["title"].format(model=name))
+    xkey = {7.0: "x_weeks", 1.0: "x_days"}.get(scaler, "x_units")
+    ax.set_xlabel(words[xkey].format(scaler=scaler))
+    ax.set_ylabel(words["y"])
+    error = check["error"]
+    shown = f"{error:+.1%}" if np.isfinite(error) else "–"
+    ax.text(0.02, 0.97, words["error"].format(predicted=f"{check['predicted']:,.0f}",
+                                              actual=f"{check['actual']:,.0f}", error=shown),
+            transform=ax.transAxes, va="top", ha="left", fontsize=9)
+    ax.set_xlim(0, x.max() if len(x) else 1)
+    ax.set_ylim(0, None)
+    ax.legend(loc="lower right", fontsize=8)
     return ax

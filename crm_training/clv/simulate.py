@@ -1,4 +1,4 @@
-"""Seeded simulators of the BG/NBD, Pareto/NBD and Gamma-Gamma generative processes.
+"""Seeded simulators of the BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma generative processes.
 
 They draw customer summaries (frequency, recency, T, monetary value) straight from the models'
 stories, so a fitted model can be checked against the parameters that made the data (chapter 2
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["simulate_bg_nbd", "simulate_pareto_nbd", "simulate_gamma_gamma"]
+__all__ = ["simulate_bg_nbd", "simulate_mbg_nbd", "simulate_pareto_nbd", "simulate_gamma_gamma"]
 
 
 def _T_array(n_customers: int, T) -> np.ndarray:
@@ -82,6 +82,53 @@ def simulate_bg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: fl
     n_all = rng.poisson(lam * (T + ft))   # purchases an immortal customer makes in [0, T + ft]
     n = rng.binomial(n_all, np.divide(T, T + ft, out=np.ones_like(T), where=T + ft > 0))
     k = rng.geometric(np.maximum(p, 1e-300))  # the k-th repeat purchase is the last one
+    x = np.minimum(n, k)
+    recency = _last_arrival(rng, T, x, n)
+    out = _frame(x, recency, T, {"true_lambda": lam, "true_p": p, "true_alive": k > n})
+    if future_t is not None:
+        out["frequency_holdout"] = np.minimum(n_all, k) - x
+    return out
+
+
+def simulate_mbg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: float,
+                     seed: int, future_t: float | None = None) -> pd.DataFrame:
+    """Draw customer summaries from the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
+
+    As :func:`simulate_bg_nbd`, but the customer may also drop out at time 0, just after the
+    first purchase: at the first purchase and after every repeat purchase the customer drops
+    out for good with probability ``p ~ Beta(a, b)``, so some customers never buy again because
+    they left at once.
+
+    Parameters
+    ----------
+    n_customers : number of customers.
+    T : observation length per customer (scalar or array), in the time unit of ``alpha``.
+    r, alpha, a, b : the model's parameters.
+    seed : seed of the random generator.
+    future_t : if given, also simulate ``frequency_holdout``, the purchases in (T, T + future_t].
+
+    Returns
+    -------
+    DataFrame with customer_id, frequency, recency, T and the latent ``true_lambda``,
+    ``true_p`` and ``true_alive`` (still active at T).
+
+    Examples
+    --------
+    >>> df = simulate_mbg_nbd(20_000, T=52.0, r=0.5, alpha=6.0, a=0.9, b=1.6, seed=1)
+    >>> one_time = df["frequency"] == 0
+    >>> bool(df.loc[one_time, "true_alive"].mean() < 0.5)  # many one-time buyers left at once
+    True
+    """
+    rng = np.random.default_rng(seed)
+    T = _T_array(n_customers, T)
+    ft = 0.0 if future_t is None else float(future_t)
+    lam = rng.gamma(r, 1.0 / alpha, n_customers)
+    p = rng.beta(a, b, n_customers)
+    n_all = rng.poisson(lam * (T + ft))   # purchases an immortal customer makes in [0, T + ft]
+    n = rng.binomial(n_all, np.divide(T, T + ft, out=np.ones_like(T), where=T + ft > 0))
+    # dropout chances at the first purchase and after each repeat one: k repeat purchases
+    # happen before the customer leaves (k = 0: left right after the first purchase)
+    k = rng.geometric(np.maximum(p, 1e-300)) - 1
     x = np.minimum(n, k)
     recency = _last_arrival(rng, T, x, n)
     out = _frame(x, recency, T, {"true_lambda": lam, "true_p": p, "true_alive": k > n})

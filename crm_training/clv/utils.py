@@ -1,5 +1,6 @@
 """From a transaction log to CLV inputs: RFM summaries, a calibration/holdout split, historic
-CLV, and the discounted CLV of a fitted model (chapter 2).
+CLV, and the discounted CLV of a fitted model (chapter 2); the holdout check of BG/NBD and
+MBG/NBD that chooses the model of the shared CLV forecast (:func:`clv_forecast`).
 
 Conventions are those of lifetimes and pymc-marketing, so skills transfer:
 
@@ -25,10 +26,16 @@ groupby over strings.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
+from .base import unique_rows
+
 __all__ = ["rfm_summary", "rfm_train_test_split", "historic_clv", "customer_lifetime_value",
+           "clv_forecast", "CLVForecast", "churn_probability", "holdout_check", "compare_holdout",
+           "history_months", "horizon_check", "transaction_model", "TRANSACTION_MODELS",
            "PERIODS_PER_MONTH"]
 
 TIME_UNITS = ("D", "W", "M", "h")
@@ -122,7 +129,9 @@ class _Log:
             self.orig_row[ret_rows[pos >= 0]] = buy_rows[pos[pos >= 0]]
 
     def window(self, lo: int | None, hi: int) -> dict:
-        """Per-customer purchase periods and amounts for periods in (lo, hi]."""
+        """Per-customer purchase periods and amounts for periods in (lo, hi]; ``keys`` holds the
+        kept (customer, period) pairs packed as ``code * span + period - pmin`` (with span and
+        pmin), when the window has any purchase."""
         n_cust = len(self.ids)
         inside = self.period <= hi
         if lo is not None:
@@ -166,6 +175,7 @@ class _Log:
                 ukey, rowkey, amt, rc, rkey, ramt, span)
             refunds = (rc, rkey % span + pmin, ramt, cancel_c, cancel_gross)
         del rowkey
+        out["keys"] = (ukey, span, pmin)  # the kept (customer, period) pairs, packed
         ucust = ukey // span
         change = np.flatnonzero(ucust[1:] != ucust[:-1])
         start = np.r_[0, change + 1]
@@ -362,6 +372,12 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
     log, default_end = _open_log(transactions, customer_id_col, datetime_col, monetary_value_col,
                                  time_unit, returns, return_col, transaction_id_col,
                                  original_id_col, time_scaler)
+    return _sorted(_train_test(log, default_end, train_period_end, test_period_end, time_unit,
+                               time_scaler)[0])
+
+
+def _train_test(log, default_end, train_period_end, test_period_end, time_unit, time_scaler):
+    """The unsorted split frame, and the two windows and end periods it was made from."""
     train_p = _end_period(train_period_end, default_end, time_unit)
     test_p = _end_period(test_period_end, default_end, time_unit)
     if test_p <= train_p:
@@ -379,7 +395,7 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
         out["monetary_value_holdout"] = np.divide(hold["total"][keep], n_hold,
                                                   out=np.zeros(len(keep)), where=n_hold > 0)
     out["duration_holdout"] = (test_p - train_p) / time_scaler
-    return _sorted(out)
+    return out, cal, hold, train_p, test_p
 
 
 def historic_clv(transactions: pd.DataFrame, customer_id_col: str = "customer_id",
@@ -520,10 +536,113 @@ def customer_lifetime_value(transaction_model, data: pd.DataFrame, future_t: int
                      name="clv")
 
 
+#: the repeat-purchase models the CLV forecast chooses between: key -> name shown in reports
+TRANSACTION_MODELS = {"bg_nbd": "BG/NBD", "mbg_nbd": "MBG/NBD"}
+#: how :func:`compare_holdout` ranks the models: the smaller per-customer mean absolute error of
+#: the holdout repeat purchases ("mae", the default: P(alive), churn and CLV are figures per
+#: customer, and a total lets one customer's error cancel another's), or the smaller absolute
+#: error of the cohort's total ("total")
+CRITERIA = ("mae", "total")
+_MONTH_DAYS = 365.25 / 12
+_TRACKING_POINTS = 200        # at most this many points on the tracking curve
+_FORECAST_EVALUATIONS = 1_000_000  # unique customer rows x holdout points evaluated exactly
+
+
+def _model_class(key: str):
+    from .beta_geo import BetaGeoModel
+    from .mbg_nbd import ModifiedBetaGeoModel
+
+    classes = {"bg_nbd": BetaGeoModel, "mbg_nbd": ModifiedBetaGeoModel}
+    if key not in classes:
+        raise ValueError(f"model must be one of {tuple(classes)}, not {key!r}")
+    return classes[key]
+
+
+def transaction_model(key: str):
+    """A new, unfitted repeat-purchase model by key ("bg_nbd" or "mbg_nbd").
+
+    >>> type(transaction_model("mbg_nbd")).__name__
+    'ModifiedBetaGeoModel'
+    """
+    return _model_class(key)()
+
+
+@dataclass
+class CLVForecast:
+    """Result of :func:`clv_forecast`. Unpacks as ``table, rfm, model, spend_model``.
+
+    Attributes
+    ----------
+    table : per customer (index customer_id) ``clv`` and ``p_alive``.
+    rfm : the RFM summary (days) the models were fitted on.
+    model : the fitted repeat-purchase model (BG/NBD or MBG/NBD), ``spend_model`` Gamma-Gamma.
+    selection : which model and why: ``model`` (key), ``name`` ("BG/NBD" / "MBG/NBD"),
+        ``basis`` ("holdout": the smaller holdout error, ``criterion`` saying which;
+        "likelihood": no holdout check could be made, the larger log-likelihood on all the
+        data; "given": asked for), ``scores`` (holdout error of each model), ``checks`` (each
+        model's :func:`holdout_check`), ``check`` (the chosen model's, or None), ``failed``.
+    horizon : ``horizon_months``, ``history_months`` (first to last purchase in the log) and
+        ``warning``: True when the horizon is more than twice the history.
+    """
+
+    table: pd.DataFrame
+    rfm: pd.DataFrame
+    model: object
+    spend_model: object
+    selection: dict = field(default_factory=dict)
+    horizon: dict = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter((self.table, self.rfm, self.model, self.spend_model))
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return tuple(self)[i]
+
+
+def history_months(transactions: pd.DataFrame, datetime_col: str = "timestamp") -> float:
+    """Months from the first to the last timestamp of a log (a month is 365.25 / 12 days).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"timestamp": pd.to_datetime(["1997-01-01", "1998-06-30"])})
+    >>> round(history_months(log), 1)
+    17.9
+    """
+    ts = pd.to_datetime(transactions[datetime_col])
+    return float((ts.max() - ts.min()) / pd.Timedelta(days=1) / _MONTH_DAYS)
+
+
+def horizon_check(horizon_months: float, history: float) -> dict:
+    """The forecast horizon against the observed history: ``warning`` when the horizon is more
+    than twice the history (the models then extrapolate beyond what the data show).
+
+    Examples
+    --------
+    >>> horizon_check(36, 17.9)
+    {'horizon_months': 36, 'history_months': 17.9, 'warning': True}
+    >>> horizon_check(12, 17.9)["warning"]
+    False
+    """
+    return {"horizon_months": int(horizon_months), "history_months": round(float(history), 1),
+            "warning": bool(horizon_months > 2 * history)}
+
+
 def clv_forecast(transactions: pd.DataFrame, months: int = 36, annual_discount: float = 0.10,
-                 margin: float = 1.0):
-    """BG/NBD x Gamma-Gamma CLV and P(alive) of every customer: the recipe the case-study
-    report and the workshop share, so one client gets one CLV wherever it is shown.
+                 margin: float = 1.0, model: str = "auto",
+                 criterion: str = "mae") -> CLVForecast:
+    """CLV and P(alive) of every customer from a repeat-purchase model x Gamma-Gamma: the
+    recipe the case-study report and the workshop share, so one client gets one CLV and one
+    P(alive) (and so one churn probability, 1 - P(alive)) wherever it is shown.
+
+    ``model="auto"`` fits BG/NBD and MBG/NBD on the first half of the log and keeps the one
+    whose forecast of the second half is closer (:func:`compare_holdout`, ``criterion``);
+    when no holdout check can be made, the one with the larger log-likelihood on all the data
+    (both have four parameters). ``"bg_nbd"`` or ``"mbg_nbd"`` use that model. The chosen
+    model is then fitted on the whole log (time in days).
 
     Gamma-Gamma is fitted on repeat buyers with a positive mean spend (its model has no room for
     zero or net-negative spend); a customer's spend enters at least at zero; ``margin`` is
@@ -531,71 +650,108 @@ def clv_forecast(transactions: pd.DataFrame, months: int = 36, annual_discount: 
 
     Returns
     -------
-    (table, rfm, transaction_model, spend_model): ``table`` indexed by customer_id with ``clv``
-    and ``p_alive``; ``rfm`` the summary the models were fitted on.
+    :class:`CLVForecast` (unpacks as ``table, rfm, transaction_model, spend_model``):
+    ``table`` indexed by customer_id with ``clv`` and ``p_alive``; ``selection`` says which
+    model and why; ``horizon`` warns when ``months`` exceeds twice the log's history.
 
     Examples
     --------
     >>> import crm_training
     >>> tx = crm_training.generate("retail", 800, seed=1).transactions
-    >>> table, rfm, bgnbd, gg = clv_forecast(tx, months=12, margin=0.3)
+    >>> table, rfm, model, gg = clv_forecast(tx, months=12, margin=0.3)
     >>> len(table) == len(rfm), bool(table["p_alive"].between(0, 1).all())
     (True, True)
+    >>> fc = clv_forecast(tx, months=12, margin=0.3)
+    >>> fc.selection["name"] in ("BG/NBD", "MBG/NBD"), fc.selection["basis"]
+    (True, 'holdout')
     """
-    from .beta_geo import BetaGeoModel
     from .gamma_gamma import GammaGammaModel
 
+    if model != "auto":
+        _model_class(model)
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, not {criterion!r}")
     rfm = rfm_summary(transactions)
     repeat = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
     if len(repeat) < 10:
         raise ValueError(f"CLV needs repeat buyers to fit: only {len(repeat)} with a positive "
                          "mean spend")
-    bgnbd = BetaGeoModel().fit(rfm)
+    if model == "auto":
+        selection = compare_holdout(transactions, criterion=criterion)
+        order = [selection["model"]] if selection["model"] else list(TRANSACTION_MODELS)
+    else:
+        selection = {"model": model, "basis": "given", "criterion": None, "scores": {},
+                     "checks": {}, "failed": {}}
+        order = [model]
     gg = GammaGammaModel().fit(repeat)
-    spend = gg.expected_customer_spend(rfm.assign(monetary_value=rfm["monetary_value"].clip(lower=0)))
-    value = customer_lifetime_value(
-        bgnbd, rfm.assign(monetary_value=np.asarray(spend)), future_t=int(months),
-        discount_rate=(1 + annual_discount) ** (1 / 12) - 1,
-        margin=float(np.clip(margin, 0.0, 1.0)))
+    spend = np.asarray(gg.expected_customer_spend(rfm.assign(
+        monetary_value=rfm["monetary_value"].clip(lower=0))))
+    fits, problems = {}, {}
+    for key in order + [k for k in TRANSACTION_MODELS if k not in order and model == "auto"]:
+        fitted = _model_class(key)().fit(rfm)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            p_alive = np.asarray(fitted.expected_probability_alive(rfm))
+            value = np.asarray(customer_lifetime_value(
+                fitted, rfm.assign(monetary_value=spend), future_t=int(months),
+                discount_rate=(1 + annual_discount) ** (1 / 12) - 1,
+                margin=float(np.clip(margin, 0.0, 1.0))))
+        if np.isfinite(p_alive).all() and np.isfinite(value).all():
+            fits[key] = (fitted, p_alive, value)
+        else:  # e.g. a and b running to infinity: the data show no dropout to estimate
+            shown = ", ".join(f"{k} = {v:.3g}" for k, v in fitted.params_.items())
+            problems[key] = f"the {TRANSACTION_MODELS[key]} fit is degenerate ({shown})"
+        if selection["model"] is not None and key in fits:
+            break
+    if not fits:
+        raise ValueError(f"{'; '.join(problems.values())}: these data do not show how "
+                         "customers drop out, so no lifetime value can be forecast")
+    if selection["model"] is None:  # no holdout check: the better fit of the whole log
+        selection.update(basis="likelihood", model=max(fits, key=lambda k: fits[k][0].loglik_),
+                         loglik={k: f[0].loglik_ for k, f in fits.items()})
+    elif selection["model"] not in fits:  # the holdout's choice cannot fit the whole log
+        selection["failed"][selection["model"]] = problems[selection["model"]]
+        selection.update(basis="fallback", model=next(iter(fits)))
+    key = selection["model"]
+    selection["name"] = TRANSACTION_MODELS[key]
+    selection["check"] = selection["checks"].get(key)
+    transaction_model, p_alive, value = fits[key]
     index = pd.Index(rfm["customer_id"].astype(str).to_numpy(), name="customer_id")
-    with np.errstate(invalid="ignore", over="ignore"):
-        p_alive = np.asarray(bgnbd.expected_probability_alive(rfm))
-    table = pd.DataFrame({"clv": np.asarray(value), "p_alive": p_alive}, index=index)
-    if not np.isfinite(table.to_numpy()).all():
-        # e.g. a and b running to infinity: the data show no dropout to estimate
-        shown = ", ".join(f"{k} = {v:.3g}" for k, v in bgnbd.params_.items())
-        raise ValueError(f"the BG/NBD fit is degenerate ({shown}): these data do not show "
-                         "how customers drop out, so no lifetime value can be forecast")
-    return table, rfm, bgnbd, gg
+    table = pd.DataFrame({"clv": value, "p_alive": p_alive}, index=index)
+    return CLVForecast(table, rfm, transaction_model, gg, selection,
+                       horizon_check(months, history_months(transactions)))
 
 
-def holdout_check(transactions: pd.DataFrame, calibration_end=None, time_scaler: float = 7.0):
-    """Fit BG/NBD on a calibration period and compare its forecast with the holdout period:
-    the check a reader of a CLV figure should see (Fader, Hardie & Lee 2005, section 5).
-
-    Time is counted in days and scaled by ``time_scaler`` (7: weeks, as the CDNOW papers
-    report). The calibration ends halfway through the log unless ``calibration_end`` says
-    otherwise; customers who first bought later are left out, as in the papers.
-
-    Returns
-    -------
-    dict with ``start``, ``calibration_end``, ``holdout_end`` (timestamps),
-    ``calibration_weeks`` (its length in time units), ``customers`` (in the
-    calibration cohort), ``summary`` (the fitted parameters with standard errors, time unit
-    ``time_scaler`` days), ``predicted`` and ``actual`` (repeat purchases of the cohort in the
-    holdout), ``error`` (predicted / actual - 1), ``weeks`` (holdout length in time units) and
-    ``per_customer_mae`` (mean absolute error of the per-customer forecast).
+def churn_probability(table: pd.DataFrame) -> pd.Series:
+    """The kit's one churn figure: 1 - P(alive) of the CLV forecast (:func:`clv_forecast`),
+    the probability that a customer has already dropped out. The report's "probably lost"
+    share is the share with P(alive) below a threshold (0.5) of the same column.
 
     Examples
     --------
-    >>> import crm_training
-    >>> tx = crm_training.generate("retail", 3000, seed=1).transactions
-    >>> check = holdout_check(tx)
-    >>> sorted(check["summary"].index), abs(check["error"]) < 0.2
-    (['a', 'alpha', 'b', 'r'], True)
+    >>> import pandas as pd
+    >>> churn_probability(pd.DataFrame({"p_alive": [0.25, 1.0]}, index=["a", "b"])).tolist()
+    [0.75, 0.0]
     """
-    from .beta_geo import BetaGeoModel
+    return (1.0 - table["p_alive"]).rename("churn_probability")
 
+
+@dataclass
+class _Holdout:
+    """A calibration / holdout split of a log, with what the tracking curves need."""
+
+    split: pd.DataFrame
+    start: pd.Timestamp
+    calibration_end: pd.Timestamp
+    holdout_end: pd.Timestamp
+    time_scaler: float
+    cum_actual: np.ndarray       # cohort's repeat purchases up to each day since the start
+    first_days: np.ndarray       # distinct first-purchase days of the cohort (since the start)
+    first_counts: np.ndarray     # customers per first-purchase day
+    cal_day: int                 # calibration end, in days since the start
+    grid: np.ndarray             # days since the start at which the curves are drawn
+
+
+def _holdout_data(transactions, calibration_end, time_scaler) -> _Holdout:
     ts = pd.to_datetime(transactions["timestamp"])
     start, end = ts.min(), ts.max()
     if calibration_end is None:
@@ -604,21 +760,180 @@ def holdout_check(transactions: pd.DataFrame, calibration_end=None, time_scaler:
     if not start < calibration_end < end:
         raise ValueError(f"calibration_end {calibration_end:%Y-%m-%d} must fall inside the log "
                          f"({start:%Y-%m-%d} to {end:%Y-%m-%d})")
-    split = rfm_train_test_split(transactions, calibration_end, end.normalize(), time_unit="D",
-                                 time_scaler=time_scaler)
-    model = BetaGeoModel().fit(split)
+    log, default_end = _open_log(
+        transactions, "customer_id", "timestamp",
+        "amount" if "amount" in transactions.columns else None, "D", "net", "is_return",
+        "transaction_id", "original_transaction_id", time_scaler)
+    split, cal, hold, train_p, test_p = _train_test(log, default_end, calibration_end,
+                                                    end.normalize(), "D", time_scaler)
+    start_p = _end_period(start, default_end, "D")
+    cohort = cal["n"] > 0
+    # Repeat purchase days of the cohort: calibration days after each customer's first, and
+    # every holdout day, counted per day since the start of the log.
+    days = []
+    for window, calibration in ((cal, True), (hold, False)):
+        if "keys" not in window:
+            continue
+        ukey, span, pmin = window["keys"]
+        code, period = ukey // span, ukey % span + pmin
+        keep = period != cal["first"][code] if calibration else cohort[code]
+        days.append(period[keep] - start_p)
+    n_days = int(test_p - start_p)
+    per_day = np.bincount(np.concatenate(days) if days else np.zeros(0, dtype=np.int64),
+                          minlength=n_days + 1)
+    first_days, first_counts = np.unique(cal["first"][cohort] - start_p, return_counts=True)
+    step = max(1, int(np.ceil(n_days / time_scaler / _TRACKING_POINTS)))
+    step_days = max(1, int(round(step * time_scaler)))
+    cal_day = int(train_p - start_p)
+    grid = np.unique(np.r_[np.arange(0, n_days + 1, step_days), cal_day, n_days])
+    return _Holdout(_sorted(split), start.normalize(), calibration_end, end.normalize(),
+                    float(time_scaler), np.cumsum(per_day), first_days, first_counts, cal_day,
+                    grid)
+
+
+def _tracking(h: _Holdout, model) -> pd.DataFrame:
+    """Cumulative repeat purchases of the cohort since the start of the log: actual, the
+    model's expectation from each customer's first purchase day alone (Fader, Hardie & Lee
+    2005, figure 3; lifetimes' ``expected_cumulative_transactions``), and, over the holdout,
+    the forecast from each customer's calibration history added to the calibration's count."""
+    grid, s = h.grid, h.time_scaler
+    age = np.clip(grid[:, None] - h.first_days[None, :], 0, None) / s
+    expected = np.asarray(model.expected_purchases_new_customer(age)) @ h.first_counts
+    forecast = np.full(len(grid), np.nan)
+    after = grid >= h.cal_day
+    ahead = (grid[after] - h.cal_day) / s
+    # Forecast at (up to) enough holdout points to draw the curve, on unique customer rows.
+    (ux, ut, uT), (ix, it, iT), weight = unique_rows(
+        h.split["frequency"].to_numpy(float), h.split["recency"].to_numpy(float),
+        h.split["T"].to_numpy(float))
+    n_eval = int(np.clip(_FORECAST_EVALUATIONS // max(len(weight), 1), 2, len(ahead)))
+    at = np.unique(np.r_[np.linspace(0, len(ahead) - 1, n_eval).round().astype(int),
+                         len(ahead) - 1])
+    k = len(weight)
+    rows = pd.DataFrame({"customer_id": np.arange(k * len(at)),
+                         "frequency": np.tile(ux[ix], len(at)), "recency": np.tile(ut[it], len(at)),
+                         "T": np.tile(uT[iT], len(at))})
     with np.errstate(invalid="ignore", over="ignore"):
-        predicted = np.asarray(model.expected_purchases(split, split["duration_holdout"]))
+        values = model.expected_purchases(rows, np.repeat(ahead[at], k)).to_numpy()
+    increment = values.reshape(len(at), k) @ weight
+    forecast[after] = h.cum_actual[h.cal_day] + np.interp(ahead, ahead[at], increment)
+    index = pd.Index(grid / s, name="time")
+    return pd.DataFrame({"actual": h.cum_actual[grid].astype(float), "model": expected,
+                         "forecast": forecast}, index=index)
+
+
+def _holdout_fit(h: _Holdout, model: str) -> dict:
+    name = TRANSACTION_MODELS[model]
+    split = h.split
+    fitted = _model_class(model)().fit(split)
+    with np.errstate(invalid="ignore", over="ignore"):
+        predicted = np.asarray(fitted.expected_purchases(split, split["duration_holdout"]))
     actual = split["frequency_holdout"].to_numpy(float)
     if not np.isfinite(predicted).all():
-        raise ValueError("the BG/NBD fit of the calibration period is degenerate")
+        raise ValueError(f"the {name} fit of the calibration period is degenerate")
     total_p, total_a = float(predicted.sum()), float(actual.sum())
-    return {"start": start.normalize(), "calibration_end": calibration_end,
-            "holdout_end": end.normalize(),
-            "calibration_weeks": float((calibration_end - start.normalize()).days / time_scaler),
-            "customers": int(len(split)), "summary": model.summary(), "model": model,
-            "predicted": total_p, "actual": total_a,
-            "error": total_p / total_a - 1 if total_a > 0 else np.nan,
+    error = total_p / total_a - 1 if total_a > 0 else np.nan
+    return {"start": h.start, "calibration_end": h.calibration_end,
+            "holdout_end": h.holdout_end,
+            "calibration_weeks": float((h.calibration_end - h.start).days / h.time_scaler),
+            "customers": int(len(split)), "summary": fitted.summary(), "model": fitted,
+            "model_key": model, "model_name": name,
+            "predicted": total_p, "actual": total_a, "error": error,
+            "abs_error": abs(error),
             "weeks": float(split["duration_holdout"].iloc[0]) if len(split) else 0.0,
             "per_customer_mae": float(np.abs(predicted - actual).mean()),
-            "time_scaler": float(time_scaler)}
+            "calibration_actual": float(h.cum_actual[h.cal_day]),
+            "tracking": _tracking(h, fitted),
+            "time_scaler": h.time_scaler}
+
+
+def holdout_check(transactions: pd.DataFrame, calibration_end=None, time_scaler: float = 7.0,
+                  model: str = "bg_nbd") -> dict:
+    """Fit a repeat-purchase model on a calibration period and compare its forecast with the
+    holdout period: the check a reader of a CLV figure should see (Fader, Hardie & Lee 2005,
+    section 5).
+
+    Time is counted in days and scaled by ``time_scaler`` (7: weeks, as the CDNOW papers
+    report). The calibration ends halfway through the log unless ``calibration_end`` says
+    otherwise; customers who first bought later are left out, as in the papers. ``model`` is
+    "bg_nbd" (BG/NBD) or "mbg_nbd" (MBG/NBD); :func:`compare_holdout` checks both.
+
+    Returns
+    -------
+    dict with ``start``, ``calibration_end``, ``holdout_end`` (timestamps),
+    ``calibration_weeks`` (its length in time units), ``customers`` (in the
+    calibration cohort), ``model`` (the fitted model), ``model_key``, ``model_name``,
+    ``summary`` (the fitted parameters with standard errors, time unit ``time_scaler`` days),
+    ``predicted`` and ``actual`` (repeat purchases of the cohort in the holdout), ``error``
+    (predicted / actual - 1) and ``abs_error``, ``weeks`` (holdout length in time units),
+    ``per_customer_mae`` (mean absolute error of the per-customer forecast),
+    ``calibration_actual`` (the cohort's repeat purchases in the calibration) and ``tracking``:
+    cumulative repeat purchases by time since the start of the log (index ``time``, in time
+    units): ``actual``, ``model`` (expected from each customer's first purchase day alone,
+    over both periods) and ``forecast`` (over the holdout: the calibration's actual count plus
+    the forecast from each customer's history, ending at ``calibration_actual + predicted``),
+    the data of :func:`crm_training.clv.plotting.plot_holdout`.
+
+    Examples
+    --------
+    >>> import crm_training
+    >>> tx = crm_training.generate("retail", 3000, seed=1).transactions
+    >>> check = holdout_check(tx)
+    >>> sorted(check["summary"].index), abs(check["error"]) < 0.2
+    (['a', 'alpha', 'b', 'r'], True)
+    >>> end = check["tracking"].iloc[-1]
+    >>> bool(abs(end["forecast"] - check["calibration_actual"] - check["predicted"]) < 1e-6)
+    True
+    """
+    _model_class(model)
+    return _holdout_fit(_holdout_data(transactions, calibration_end, time_scaler), model)
+
+
+def compare_holdout(transactions: pd.DataFrame, calibration_end=None, time_scaler: float = 7.0,
+                    models=tuple(TRANSACTION_MODELS), criterion: str = "mae") -> dict:
+    """:func:`holdout_check` of each model on the same split, and the one that forecast the
+    holdout best: by ``criterion`` "mae" (the default) the smaller per-customer mean absolute
+    error of the holdout repeat purchases (``per_customer_mae``: P(alive), churn and CLV are
+    read per customer, and it rewards the model that tells who will buy again from who will
+    not), by "total" the smaller absolute error of the cohort's total (``abs_error``, where
+    one customer's error can cancel another's). A model whose fit fails is left out
+    (``failed``); when none can be checked, ``model`` is None.
+
+    Returns
+    -------
+    dict with ``model`` (key of the chosen model, or None), ``basis`` ("holdout"),
+    ``criterion``, ``scores`` (each model's score, smaller is better), ``checks`` (key ->
+    holdout_check result) and ``failed`` (key -> reason).
+
+    Examples
+    --------
+    >>> import crm_training
+    >>> tx = crm_training.generate("retail", 3000, seed=1).transactions
+    >>> c = compare_holdout(tx)
+    >>> sorted(c["checks"]), c["model"] == min(c["scores"], key=c["scores"].get)
+    (['bg_nbd', 'mbg_nbd'], True)
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, not {criterion!r}")
+    for key in models:
+        _model_class(key)
+    out = {"model": None, "basis": "holdout", "criterion": criterion, "scores": {},
+           "checks": {}, "failed": {}}
+    try:
+        h = _holdout_data(transactions, calibration_end, time_scaler)
+    except (ValueError, KeyError) as e:
+        out["failed"] = {k: str(e) for k in models}
+        return out
+    for key in models:
+        try:
+            check = _holdout_fit(h, key)
+        except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as e:
+            out["failed"][key] = str(e)
+            continue
+        score = check["abs_error"] if criterion == "total" else check["per_customer_mae"]
+        if not np.isfinite(score):  # nothing bought in the holdout: the per-customer error
+            score = check["per_customer_mae"]
+        out["checks"][key], out["scores"][key] = check, float(score)
+    if out["scores"]:
+        out["model"] = min(out["scores"], key=out["scores"].get)  # ties: the first listed
+    return out

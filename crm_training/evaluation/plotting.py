@@ -112,7 +112,11 @@ def plot_cash_flows(cash_flows: pd.DataFrame):
     >>> fig = plot_cash_flows(initiative_cash_flows(1000, 600, 100))
     >>> fig.axes[0].get_xlabel()
     'year'
+    >>> [int(x) for x in fig.axes[0].get_xticks()]  # whole years, none before year 0
+    [0, 1, 2, 3]
     """
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
     fig, (ax,) = _fig(figsize=(7, 4))
     t = cash_flows
     ax.bar(t["year"], t["net"], color=np.where(t["net"] >= 0, "C2", "C3"), label="net cash flow")
@@ -120,6 +124,9 @@ def plot_cash_flows(cash_flows: pd.DataFrame):
             label="cumulative discounted (NPV so far)")
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("year")
+    years = t["year"].to_numpy()
+    ax.xaxis.set_major_locator(FixedLocator(years) if len(years) <= 12
+                               else MaxNLocator(integer=True))
     ax.set_ylabel("currency")
     ax.set_title("Initiative cash flows")
     ax.legend()

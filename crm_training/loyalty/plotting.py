@@ -71,8 +71,9 @@ def plot_programme_effect(summary: dict):
 
 def plot_uplift(measured: dict, naive: dict | None = None, truth: float | None = None):
     """Measured uplift with its interval, against the naive member/non-member comparison and the
-    true effect when known (synthetic data)."""
-    fig, ax = _fig((6, 3))
+    true effect when known (synthetic data). Each estimate is written beside its marker; the
+    chart is one row high per estimate (two markers need no half-page frame)."""
+    fig, ax = _fig((6, 1.3 + 0.55 * (1 + (naive is not None))))
     labels, vals = ["matched (enrolment DiD)"], [measured["effect"]]
     ax.errorbar([measured["effect"]], [0], xerr=[[measured["effect"] - measured["ci_low"]],
                                                   [measured["ci_high"] - measured["effect"]]],
@@ -83,7 +84,11 @@ def plot_uplift(measured: dict, naive: dict | None = None, truth: float | None =
         vals.append(naive["effect"])
     if truth is not None:
         ax.axvline(truth, color="green", ls="--", label="true effect")
+    for y, v in enumerate(vals):
+        ax.annotate(f"{v:+.0%}", (v, y), xytext=(0, 6), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
     ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.set_xlabel("relative change of purchase rate")
     ax.legend(fontsize=8)
     ax.set_title("Loyalty programme uplift: self-selection bias")

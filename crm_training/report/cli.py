@@ -14,7 +14,7 @@ _DEFAULTS = ReportParams()
 _PARAMS = {  # option -> ReportParams name
     "industry": "industry", "company": "company", "language": "language",
     "customers": "n_customers", "seed": "seed", "horizon": "horizon", "data": "data_dir",
-    "margin": "margin", "currency": "currency",
+    "margin": "margin", "currency": "currency", "paper": "paper",
 }
 
 
@@ -41,6 +41,8 @@ def add_arguments(parser):
                         "assumptions (discount_rate, winback_rate, contact_cost, roi_years ...; "
                         "also margin, horizon, currency) that replace the defaults; every one "
                         "is printed in the report")
+    parser.add_argument("--paper", help="a4 or letter: the paper the report is typeset for "
+                        "(HTML print and PDF; default letter in English, a4 in Chinese)")
     parser.add_argument("--out", help="new or empty folder for report.html and report.ipynb")
     parser.add_argument("--pdf", action="store_true", help="also print report.pdf with headless "
                         "Chromium (Debian: apt-get install chromium)")

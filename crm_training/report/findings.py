@@ -176,29 +176,69 @@ def _clv(data, feats, horizon, measure, tiers, a):
     margin = 1.0
     if measure == "profit" and feats["monetary"].sum() > 0:
         margin = float(np.clip(feats["profit"].sum() / feats["monetary"].sum(), 0.0, 1.0))
-    table, rfm, bgnbd, gg = clv.clv_forecast(data.transactions, months=horizon,
-                                             annual_discount=a["discount_rate"], margin=margin)
-    try:  # the forecast's own check: fitted on the first half, tested on the second
-        check = clv.holdout_check(data.transactions)
-    except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
-        check = None
+    # BG/NBD or MBG/NBD, whichever forecast the second half of the log better from the first
+    # (clv.compare_holdout): the workshop calls the same function, so it shows the same figures
+    forecast = clv.clv_forecast(data.transactions, months=horizon,
+                                annual_discount=a["discount_rate"], margin=margin)
+    table, rfm, model, gg = forecast
+    selection, check = forecast.selection, forecast.selection["check"]
     value, p_alive = table["clv"], table["p_alive"]
+    table["churn_probability"] = clv.churn_probability(table)  # 1 - P(alive), as the workshop
     table["value_tier"] = (tiers.reindex(table.index).astype("string").fillna("potential")
                            if tiers is not None else pd.Series("potential", index=table.index,
                                                                dtype="string"))
     at_risk = table["p_alive"] < a["p_alive_risk"]
     high = table["value_tier"] == "high"
     top = table.sort_values("clv", ascending=False)
+    one_time = (rfm["frequency"] == 0).to_numpy()
+    names = clv.TRANSACTION_MODELS
+    checks = {names[k]: c for k, c in selection["checks"].items()}
+    # what the other model would say of the same customers (fitted on the same log): the
+    # "probably lost" share depends on the model when many customers never bought again
+    other_key = next(k for k in names if k != selection["model"])
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            other_alive = np.asarray(clv.transaction_model(other_key).fit(rfm)
+                                     .expected_probability_alive(rfm))
+        other = ({"model_name": names[other_key],
+                  "at_risk_share": float((other_alive < a["p_alive_risk"]).mean()),
+                  "mean_p_alive": float(other_alive.mean()),
+                  "one_time_mean_p_alive": float(other_alive[one_time].mean())
+                  if one_time.any() else np.nan}
+                 if np.isfinite(other_alive).all() else None)
+    except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+        other = None
+    horizon_info = forecast.horizon
     return {
-        "model": bgnbd,
+        "model": model,
+        "model_name": selection["name"],
+        # which model and why: basis "holdout" (criterion "mae": the smaller per-customer mean
+        # absolute error of the holdout repeat purchases), "likelihood" (no holdout check
+        # possible: the larger log-likelihood on the whole log) or "fallback" (the holdout's
+        # choice could not fit the whole log)
+        "model_choice": {"model_name": selection["name"], "basis": selection["basis"],
+                         "criterion": selection.get("criterion"),
+                         "errors": {n: c["error"] for n, c in checks.items()},
+                         "per_customer_mae": {n: c["per_customer_mae"] for n, c in checks.items()},
+                         "failed": {names[k]: v for k, v in selection["failed"].items()}},
+        "checks": checks,
+        "alternative": other,
+        "one_time_share": float(one_time.mean()),
+        "one_time_mean_p_alive": float(p_alive.to_numpy()[one_time].mean())
+        if one_time.any() else np.nan,
+        "history_months": horizon_info["history_months"],
+        # set when the horizon is more than twice the observed history (the report warns)
+        "horizon_warning": ({"horizon_months": horizon_info["horizon_months"],
+                             "history_months": horizon_info["history_months"]}
+                            if horizon_info["warning"] else None),
         "rfm": rfm,
         # the P(alive) chart stops at the 99th percentile: a few heavy buyers would squash it
         "chart_max_frequency": int(max(rfm["frequency"].quantile(0.99), 1)),
         "horizon_months": int(horizon),
         "margin": margin,
-        "params": {**bgnbd.params_, **gg.params_},
-        "summary": bgnbd.summary(),  # per day; "check" holds the calibration fit in weeks
-        "check": check,
+        "params": {**model.params_, **gg.params_},
+        "summary": model.summary(),  # per day; "check" holds the calibration fit in weeks
+        "check": check,  # the chosen model's holdout check (None when none could be made)
         "table": table,
         "top_customers": top.head(10),
         "total": float(value.sum()),

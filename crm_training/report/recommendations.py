@@ -256,19 +256,47 @@ def roadmap(recs: pd.DataFrame) -> pd.DataFrame:
 
 
 def roadmap_table(recs: pd.DataFrame, language: str = "en") -> pd.DataFrame:
-    """The roadmap as a table in ``language``: one row per quarter and phase, actions listed."""
+    """The roadmap as a table in ``language``: one row per quarter, with its phases and their
+    actions; consecutive quarters with the same phases and actions share one row ("Q3–Q4").
+
+    Examples
+    --------
+    >>> recs = pd.DataFrame({"action": ["win_back", "first_contact_resolution"],
+    ...                      "npv": [5.0, 2.0], "payback_years": [0.8, 2.0],
+    ...                      "investment": [1.0, 2.0]})
+    >>> for row in roadmap_table(recs).values.tolist():
+    ...     print(" | ".join(row))
+    Q1 | Quick win | Win back lapsing customers
+    Q2 | Pilot against a control group | Raise first-contact resolution
+    Q3–Q4 | Full rollout | Raise first-contact resolution
+    >>> roadmap_table(recs, "zh")["quarter"].tolist()
+    ['第1季度', '第2季度', '第3–4季度']
+    """
     plan = roadmap(recs)
     if plan.empty:
         return pd.DataFrame(columns=["quarter", "phase", "actions"])
     i = 0 if language == "en" else 1
-    quarter = (lambda q: f"Q{q}") if language == "en" else (lambda q: f"第{q}季度")
-    sep = "; " if language == "en" else "；"
-    grouped = plan.groupby(["quarter", "phase"], sort=False)["action"].apply(
-        lambda s: sep.join(_text.ACTIONS[a][f"short_{language}"] for a in s))
-    out = grouped.reset_index()
-    out["quarter"] = out["quarter"].map(quarter)
-    out["phase"] = out["phase"].map(lambda p: _text.PHASES[p][i])
-    return out.rename(columns={"action": "actions"})
+    sep, stop, colon = ("; ", ". ", ": ") if language == "en" else ("；", "。", "：")
+    rows = []
+    for q, part in plan.groupby("quarter", sort=True):
+        phases = list(dict.fromkeys(part["phase"]))
+        names = {ph: sep.join(_text.ACTIONS[a][f"short_{language}"]
+                              for a in part.loc[part["phase"] == ph, "action"]) for ph in phases}
+        actions = names[phases[0]] if len(phases) == 1 else stop.join(
+            _text.PHASES[ph][i] + colon + names[ph] for ph in phases)
+        phase = sep.join(_text.PHASES[ph][i] for ph in phases)
+        if rows and rows[-1][1:] == [phase, actions] and rows[-1][0][1] == q - 1:
+            rows[-1][0] = (rows[-1][0][0], q)  # the same work goes on: one row for both
+        else:
+            rows.append([(q, q), phase, actions])
+
+    def quarter(first, last):
+        span = f"{first}" if first == last else f"{first}–{last}"
+        return (f"Q{span}" if first == last else f"Q{first}–Q{last}") if language == "en" \
+            else f"第{span}季度"
+
+    return pd.DataFrame([[quarter(*q), phase, actions] for q, phase, actions in rows],
+                        columns=["quarter", "phase", "actions"])
 
 
 def expected_return(recs: pd.DataFrame, findings) -> dict:

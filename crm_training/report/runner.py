@@ -7,6 +7,11 @@ module runs it with papermill and turns it into a finished report folder::
     out/report.ipynb   the executed notebook, kept for whoever wants to see how a figure was made
     out/report.pdf     with ``pdf=True``: the HTML printed by headless Chromium
 
+The HTML is typeset for print as a deliverable: a cover page (the template's cell tagged
+``report-cover``), a table of contents linked to the headings (with page numbers in the PDF),
+page numbers in the footer, the paper of ``paper`` (A4 or US Letter: by default Letter in
+English, A4 in Chinese), and headings kept with what they introduce.
+
 Parameters are checked before any cell runs and every problem is reported at once
 (:class:`ReportParameterError`); a report that fails half-way (a cell raises, Chromium fails)
 leaves nothing behind: the folder is written through :func:`crm_training.fileio.atomic_output_dir`.
@@ -38,6 +43,7 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("template.ipynb")
 LANGUAGES = ("en", "zh")
+PAPERS = {"a4": "A4", "letter": "letter"}  # --paper -> CSS @page size
 N_CUSTOMERS_RANGE = (200, 2_000_000)
 HORIZON_RANGE = (1, 60)  # months ahead for value and churn figures
 CELL_TIMEOUT = 600  # seconds per cell: a stuck kernel fails the report instead of hanging
@@ -115,6 +121,8 @@ class ReportParams:
     assumptions : overrides of the money assumptions
         (:data:`~crm_training.report.findings.DEFAULT_ASSUMPTIONS`: discount rate, effects,
         costs, years), e.g. read from ``--assumptions file.yml``; all are printed in the report.
+    paper : "a4" or "letter", the paper the report is typeset for (HTML print and PDF);
+        None: Letter in English, A4 in Chinese (see :meth:`paper_size`).
 
     Examples
     --------
@@ -132,6 +140,7 @@ class ReportParams:
     margin: float | None = None
     currency: str | None = None
     assumptions: dict | None = None
+    paper: str | None = None
     unknown: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -144,6 +153,18 @@ class ReportParams:
         aside and reported by :meth:`problems`, not raised."""
         known = {k: v for k, v in mapping.items() if k in cls.names()}
         return cls(**known, unknown={k: v for k, v in mapping.items() if k not in known})
+
+    def paper_size(self) -> str:
+        """The paper: ``paper`` when given, else "a4" for Chinese and "letter" for English.
+
+        Examples
+        --------
+        >>> ReportParams(language="zh").paper_size(), ReportParams(paper="A4").paper_size()
+        ('a4', 'a4')
+        """
+        if self.paper is None:
+            return "a4" if self.language == "zh" else "letter"
+        return str(self.paper).lower()
 
     def to_papermill(self) -> dict:
         """The values injected into the template (``data_dir`` as an absolute path)."""
@@ -175,6 +196,9 @@ class ReportParams:
                          f"{', '.join(INDUSTRIES)})")
         if self.language not in LANGUAGES:
             found.append(f"language must be 'en' or 'zh', not {self.language!r}")
+        if self.paper is not None and (not isinstance(self.paper, str)
+                                       or self.paper.lower() not in PAPERS):
+            found.append(f"paper must be 'a4' or 'letter', not {self.paper!r}")
         found += _int_problem("n_customers", self.n_customers, N_CUSTOMERS_RANGE)
         found += _int_problem("horizon", self.horizon, HORIZON_RANGE, unit=" months")
         if not _is_int(self.seed) or self.seed < 0:
@@ -234,11 +258,23 @@ def _int_problem(name, value, bounds, unit=""):
     return []
 
 
+def _is_file(path) -> bool:
+    """``Path.is_file``, False for a name the file system refuses (too long, say)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _client_problems(data_dir) -> list[str]:
     from crm_training.clients import ClientDataError, load_client
 
     path = Path(data_dir)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as e:  # a name too long for the file system, say
+        return [f"data_dir {path} cannot be read: {e.strerror or e}"]
+    if not exists:
         return [f"data_dir {path} does not exist"]
     try:
         loaded = load_client(path, progress=False)
@@ -295,7 +331,7 @@ def execute_template(params: ReportParams, output: Path, template=None,
     from ..nbrun import execute_notebook
 
     template = Path(template) if template is not None else TEMPLATE
-    if not template.is_file():
+    if not _is_file(template):
         raise ReportError(f"report template {template} not found")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="crm-report-cwd-") as cwd, _kernel_environment():
@@ -341,17 +377,129 @@ def _inline_svg(match) -> str:
 
 
 _CODE_MARKUP = re.compile(r'class="[^"]*\b(hl-ipython3|jp-InputPrompt|jp-CodeMirrorEditor)\b')
+COVER_TAG = "report-cover"  # the template's cell that makes the cover page
+
+# Printing (HTML printed by a browser, and the PDF). Chromium draws the @page margin boxes
+# (page numbers) since version 131. Nothing forces a page break but the cover: headings and the
+# opening words of a section stay with the table or chart they introduce instead.
 _PRINT_CSS = """<style>
-/* printing (PDF): keep a chart or a table row on one page */
-@media print { .jp-OutputArea-output, tr, img, svg { break-inside: avoid; } }
+@page { size: %(size)s; margin: 17mm 16mm 18mm;
+  @bottom-left { content: "%(footer)s"; font-size: 8pt; color: #777; }
+  @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #777; } }
+@page :first { @bottom-left { content: none; } @bottom-right { content: none; } }
+.celltag_report-cover h1 { font-size: 2.1em; line-height: 1.25; margin: 1em 0 0.8em; }
+.celltag_report-cover p { font-size: 1.1em; color: #444; margin: 0.3em 0; }
+.celltag_report-cover { border-bottom: 1px solid #bbb; padding-bottom: 1.5em; }
+.report-toc { padding: 1em var(--jp-cell-padding, 5px) 0.5em; }
+.report-toc-title { font-size: 1.45em; font-weight: 600; margin: 0 0 0.6em; }
+.report-toc ol { list-style: none; margin: 0; padding: 0; }
+.report-toc li { margin: 0.25em 0; }
+.report-toc li.toc-h3 { padding-left: 1.6em; font-size: 0.95em; }
+.report-toc a { display: flex; align-items: baseline; color: inherit; text-decoration: none; }
+.report-toc .toc-leader { flex: 1; margin: 0 0.4em; border-bottom: 1px dotted #aaa; }
+.report-toc .toc-page { min-width: 2em; text-align: right; }
+.report-toc .toc-page:empty { min-width: 0; }
+.report-toc li:has(.toc-page:empty) .toc-leader { visibility: hidden; }
+.report-appendix table { table-layout: auto; width: 100%%; }
+.jp-RenderedHTMLCommon .report-appendix th, .jp-RenderedHTMLCommon .report-appendix td {
+  text-align: left; vertical-align: top; }
+.jp-RenderedHTMLCommon .report-appendix th { white-space: nowrap; }
+.jp-RenderedHTMLCommon .report-appendix td.num { text-align: right; white-space: nowrap; }
+@media print {
+  .celltag_report-cover { break-after: page; border: none; padding-top: 55mm; }
+  .celltag_report-cover h1 { font-size: 26pt; }
+  .report-toc { break-inside: avoid; }
+  /* JupyterLab's outputs scroll (overflow: auto) and are table cells: printed, that makes
+     every cell's outputs one block that cannot be split, pushed whole to the next page */
+  body, .jp-OutputArea-child, .jp-OutputArea-output { display: block; }
+  .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { overflow: visible; }
+  /* keep a chart, a table row, a list item or a short table or list on one page ... */
+  .jp-OutputArea-child, .jp-OutputArea-output, tr, img, svg, li { break-inside: avoid; }
+  /* ... a long table or list may run on between rows (the header repeats) */
+  .jp-OutputArea-child:has(tbody > tr:nth-child(16), li:nth-child(9), .report-appendix),
+  .jp-OutputArea-output:has(tbody > tr:nth-child(16), li:nth-child(9), .report-appendix) {
+    break-inside: auto; }
+  .report-appendix table:not(:has(tbody > tr:nth-child(16))) { break-inside: avoid; }
+  /* text runs on from page to page like a book's: never fewer than three lines on either */
+  .jp-OutputArea-child:has(> .jp-RenderedMarkdown), .jp-RenderedMarkdown { break-inside: auto; }
+  p, li { orphans: 3; widows: 3; }
+  thead { display: table-header-group; }
+  /* a heading never ends a page: it goes with what follows it (an output that ends in a
+     heading passes this on to the next output) */
+  h1, h2, h3, h4 { break-after: avoid; break-inside: avoid; }
+  .jp-OutputArea-output svg { max-width: 100%%; height: auto; max-height: 92mm; }
+}
 </style>
 """
 
 
-def export_html(notebook: Path, html: Path, title: str, language: str = "en") -> list[str]:
+def _css_string(value: str) -> str:
+    """``value`` as the inside of a CSS string: anything but letters, digits and spaces as a
+    CSS escape (a company called ``"</style>`` stays text)."""
+    return "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in value)
+
+
+def print_css(paper: str = "letter", footer: str = "") -> str:
+    """The print styles of a report on ``paper`` ("a4" or "letter"), ``footer`` on the left of
+    every page but the cover.
+
+    Examples
+    --------
+    >>> "size: A4;" in print_css("a4") and "counter(pages)" in print_css("a4")
+    True
+    """
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    return _PRINT_CSS % {"size": PAPERS[paper], "footer": _css_string(footer)}
+
+
+_CELL_START = re.compile(r'<div class="jp-Cell[ "][^>]*>')  # a cell (not jp-Cell-...)
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
+def contents_html(body: str, title: str) -> str:
+    """The table of contents of ``body``: every h2 and h3 that has an id, linked, with an empty
+    ``toc-page`` slot that :func:`render_pdf` fills with the heading's page in the PDF.
+
+    Examples
+    --------
+    >>> toc = contents_html('<h2 id="a">1. Value<a class="anchor-link">¶</a></h2>', "Contents")
+    >>> re.findall(r'href="([^"]*)"><span class="toc-text">([^<]*)<', toc)
+    [('#a', '1. Value')]
+    """
+    import html as _html
+
+    items = []
+    for level, anchor, inner in _HEADING.findall(body):
+        shown = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        if shown:  # shown stays escaped: it is the heading's own (escaped) text
+            items.append(f'<li class="toc-h{level}"><a class="toc-link" href="#{anchor}">'
+                         f'<span class="toc-text">{shown}</span><span class="toc-leader">'
+                         '</span><span class="toc-page"></span></a></li>')
+    if not items:
+        return ""
+    return (f'<nav class="report-toc"><p class="report-toc-title">{_html.escape(title)}</p><ol>\n'
+            + "\n".join(items) + "\n</ol></nav>")
+
+
+def _with_contents(body: str, title: str) -> str:
+    """``body`` with a table of contents after the cover cell (none without a cover)."""
+    cover = re.search(r'<div class="jp-Cell [^"]*\bcelltag_' + COVER_TAG + r'\b[^"]*"', body)
+    if cover is None:
+        return body
+    after = _CELL_START.search(body, cover.end())
+    end = after.start() if after else body.rindex("</main>")
+    toc = contents_html(body[end:], title)
+    return body[:end] + toc + "\n" + body[end:] if toc else body
+
+
+def export_html(notebook: Path, html: Path, title: str, language: str = "en",
+                paper: str | None = None) -> list[str]:
     """Write the executed notebook as HTML without any code; return the warnings removed.
 
-    Cells' stderr (Python warnings) stays in the notebook but not in the client's report.
+    Cells' stderr (Python warnings) stays in the notebook but not in the client's report. The
+    page is typeset for ``paper`` (default: A4 in Chinese, Letter in English) with a table of
+    contents after the cover cell (tagged ``report-cover``) and page numbers when printed.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -377,7 +525,11 @@ def export_html(notebook: Path, html: Path, title: str, language: str = "en") ->
     body = _CDN_SCRIPT.sub("", body)
     body = _SVG_IMG.sub(_inline_svg, body)
     body = re.sub(r'<html lang="[^"]*">', f'<html lang="{_html_lang(language)}">', body, count=1)
-    body = body.replace("</head>", _PRINT_CSS + "</head>", 1)
+    from .text import t
+
+    paper = paper or ("a4" if language == "zh" else "letter")
+    body = body.replace("</head>", print_css(paper, title) + "</head>", 1)
+    body = _with_contents(body, t("h_contents", language))
     if _CODE_MARKUP.search(body):  # never show code to a client
         raise ReportError("internal error: code cells leaked into the HTML export")
     html.write_text(body, encoding="utf-8")
@@ -397,11 +549,7 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-def render_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
-    """Print ``html`` to ``pdf`` with headless Chromium (no network, a fresh profile)."""
-    chromium = find_chromium()
-    if chromium is None:
-        raise ReportError(f"a PDF needs Chromium, which was not found: {CHROMIUM_HINT}")
+def _print(chromium: str, html: Path, pdf: Path, timeout: float) -> None:
     with tempfile.TemporaryDirectory(prefix="crm-report-chromium-") as profile:
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",
@@ -417,6 +565,83 @@ def render_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
         tail = [ln for ln in (proc.stderr or "").splitlines() if "dbus" not in ln][-3:]
         raise ReportError(f"Chromium could not print the PDF (exit {proc.returncode}): "
                           + " | ".join(tail))
+
+
+def _pdf_object(data: bytes, number: int) -> bytes:
+    m = re.search(rb"(?<![0-9])%d 0 obj\b(.*?)endobj" % number, data, re.S)
+    return m.group(1) if m else b""
+
+
+def pdf_pages(data: bytes) -> list[int]:
+    """Object numbers of the pages of a PDF (as Chromium writes it: no object streams), in
+    page order."""
+    root = re.search(rb"/Root\s+(\d+) 0 R", data)
+    catalog = _pdf_object(data, int(root.group(1))) if root else b""
+    top = re.search(rb"/Pages\s+(\d+) 0 R", catalog)
+    pages, todo = [], [int(top.group(1))] if top else []
+    while todo:  # depth first, in the order of /Kids
+        number = todo.pop(0)
+        node = _pdf_object(data, number)
+        kids = re.search(rb"/Kids\s*\[([^\]]*)\]", node)
+        if kids and re.search(rb"/Type\s*/Pages\b", node):
+            todo[:0] = [int(k) for k in re.findall(rb"(\d+) 0 R", kids.group(1))]
+        else:
+            pages.append(number)
+    return pages
+
+
+def pdf_anchor_pages(data: bytes) -> dict[str, int]:
+    """The page (1-based) of every named destination of a PDF (Chromium writes one for each
+    element a link points to): ``{anchor id: page}``; ``{}`` when there are none."""
+    import urllib.parse
+
+    root = re.search(rb"/Root\s+(\d+) 0 R", data)
+    catalog = _pdf_object(data, int(root.group(1))) if root else b""
+    dests = re.search(rb"/Dests\s+(\d+) 0 R", catalog)
+    if dests is None:
+        return {}
+    index = {page: i + 1 for i, page in enumerate(pdf_pages(data))}
+    out = {}
+    for name, page in re.findall(rb"/([^\s/\[\]<>()]+)\s*\[\s*(\d+) 0 R",
+                                 _pdf_object(data, int(dests.group(1)))):
+        raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes.fromhex(m.group(1).decode()), name)
+        if int(page) in index:  # Chromium writes non-ASCII ids percent-encoded
+            out[urllib.parse.unquote(raw.decode("utf-8", "replace"))] = index[int(page)]
+    return out
+
+
+_TOC_ENTRY = re.compile(r'(<a class="toc-link" href="#([^"]+)">.*?<span class="toc-page">)'
+                        r'(</span>)', re.S)
+
+
+def render_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
+    """Print ``html`` to ``pdf`` with headless Chromium (no network, a fresh profile).
+
+    A table of contents (see :func:`contents_html`) gets its page numbers: the first print
+    says on which page each heading fell, a second print shows them (the numbers take room
+    kept for them, so no page moves).
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        raise ReportError(f"a PDF needs Chromium, which was not found: {CHROMIUM_HINT}")
+    _print(chromium, html, pdf, timeout)
+    text = Path(html).read_text(encoding="utf-8")
+    if not _TOC_ENTRY.search(text):
+        return Path(pdf)
+    import html as _html
+    import urllib.parse
+
+    pages = pdf_anchor_pages(Path(pdf).read_bytes())  # ids as written: Chinese percent-encoded
+    numbered = _TOC_ENTRY.sub(lambda m: m.group(1) + str(pages.get(
+        urllib.parse.unquote(_html.unescape(m.group(2))), "")) + m.group(3), text)
+    if pages and numbered != text:  # beside the report: the same folder, the same base URL
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".html",
+                                         dir=Path(html).parent, delete=False) as f:
+            f.write(numbered)
+        try:
+            _print(chromium, Path(f.name), pdf, timeout)
+        finally:
+            os.unlink(f.name)
     return Path(pdf)
 
 
@@ -460,7 +685,7 @@ def build_report(params, out, pdf: bool = False, force: bool = False, template=N
                                                                  inputs=inputs)
     else:
         problems = params.problems(out=out, force=force, pdf=pdf, inputs=inputs)
-    if not template.is_file():
+    if not _is_file(template):
         problems.append(f"report template {template} not found")
     if problems:
         raise ReportParameterError(problems)
@@ -473,7 +698,7 @@ def build_report(params, out, pdf: bool = False, force: bool = False, template=N
             timings = execute_template(params, tmp / "report.ipynb", template, timeout)
             t1 = time.perf_counter()
             removed = export_html(tmp / "report.ipynb", tmp / "report.html", params.company,
-                                  params.language)
+                                  params.language, params.paper_size())
             timings["html"] = time.perf_counter() - t1
             if pdf:
                 t2 = time.perf_counter()
@@ -549,7 +774,7 @@ def read_batch_spec(spec_path) -> list[dict]:
     import yaml
 
     spec_path = Path(spec_path)
-    if not spec_path.is_file():
+    if not _is_file(spec_path):
         raise ReportParameterError([f"batch spec {spec_path} not found"])
     try:
         spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
@@ -642,7 +867,7 @@ def build_batch(spec_path, force: bool = False, progress: bool = True,
                 seen[key] = i
         if not isinstance(pdf, bool):
             problems.append(f"pdf must be true or false, not {pdf!r}")
-        if template is not None and not template.is_file():
+        if template is not None and not _is_file(template):
             problems.append(f"template {template} not found")
         params = ReportParams.from_mapping({k: v for k, v in entry.items()
                                             if k not in _ENTRY_EXTRA})

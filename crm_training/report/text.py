@@ -50,13 +50,51 @@ TEXT = {
                             "missing or empty).*",
                       "zh": "*{section}：本数据中不可用（缺少{table}表或该表为空）。*"},
     "s_clv_check": {
-        "en": "Check of the model ({model}, time in weeks): fitted on the {customers} customers "
+        "en": "Check of {model} (time in weeks): fitted on the {customers} customers "
               "of the first {cal_weeks} weeks (to {cal_end}): {params} (standard errors {se}); "
               "over the next {hold_weeks} weeks it predicts "
-              "{predicted} repeat purchases against {actual} made ({error}).",
-        "zh": "模型检验（{model}，时间单位为周）：用前{cal_weeks}周（至{cal_end}）的{customers}位客户拟合，"
+              "{predicted} repeat purchases against {actual} made ({error}), "
+              "a mean error of {mae} purchases per customer.",
+        "zh": "{model}模型检验（时间单位为周）：用前{cal_weeks}周（至{cal_end}）的{customers}位客户拟合，"
               "{params}（标准误{se}）；对随后{hold_weeks}周预测重复购买"
-              "{predicted}次，实际{actual}次（{error}）。"},
+              "{predicted}次，实际{actual}次（{error}），每位客户平均误差{mae}次。"},
+    "s_clv_choice_mae": {
+        "en": "The forecast uses {model}: of the two models checked, its forecasts of each "
+              "customer's holdout purchases were closer (a mean error of {mae} purchases per "
+              "customer, against {other_mae} for {other}).",
+        "zh": "预测采用{model}模型：在检验的两个模型中，它对每位客户保留期购买次数的预测更接近实际"
+              "（每位客户平均误差{mae}次，{other}模型为{other_mae}次）。"},
+    "s_clv_choice_total": {
+        "en": "The forecast uses {model}: of the two models checked, its forecast of the "
+              "holdout's repeat purchases was closer ({error}, against {other_error} for "
+              "{other}).",
+        "zh": "预测采用{model}模型：在检验的两个模型中，它对保留期重复购买总数的预测更接近实际"
+              "（{error}，{other}模型为{other_error}）。"},
+    "s_clv_choice_likelihood": {
+        "en": "The forecast uses {model}: the models could not be checked on a holdout period, "
+              "so the one that fits the whole history better was kept.",
+        "zh": "预测采用{model}模型：无法在保留期内检验模型，因此采用对全部历史数据拟合更好的模型。"},
+    "s_clv_choice_fallback": {
+        "en": "The forecast uses {model}: {other}, which forecast the holdout better, could not "
+              "be fitted on the whole history.",
+        "zh": "预测采用{model}模型：保留期预测更好的{other}模型无法用全部历史数据拟合。"},
+    "s_churn_definition": {
+        "en": "A customer's churn probability is 1 − P(alive): the model's probability that "
+              "the customer has already stopped buying; \"probably lost\" means P(alive) below "
+              "{threshold}. The workshop shows the same figure.",
+        "zh": "客户流失概率 = 1 − 存活概率，即模型估计该客户已停止购买的概率；"
+              "“很可能已流失”指存活概率低于{threshold}。工作坊显示的是同一数字。"},
+    "s_one_time": {
+        "en": "{one_time} of the customers never bought again; {model} puts their mean P(alive) "
+              "at {one_time_alive}. With {other} instead, {other_at_risk} of buyers would count "
+              "as probably lost.",
+        "zh": "{one_time}的客户只购买过一次；{model}模型估计他们的平均存活概率为{one_time_alive}。"
+              "若改用{other}模型，{other_at_risk}的购买客户将被视为很可能已流失。"},
+    "s_horizon_warning": {
+        "en": "Caution: the forecast runs {horizon} months from {history} months of history, "
+              "more than twice what the data show; read its later years as an extrapolation.",
+        "zh": "注意：预测期为{horizon}个月，而数据历史仅有{history}个月，超过历史长度的两倍；"
+              "预测后期的数字属于外推，请谨慎解读。"},
     "s_clv_no_check": {
         "en": "The model could not be checked on a holdout period (too little history).",
         "zh": "数据历史太短，无法在保留期内检验模型。"},
@@ -204,6 +242,63 @@ TEXT = {
     "revenue": {"en": "revenue", "zh": "收入"},
     "year": {"en": "year", "zh": "年"},
     "none": {"en": "none", "zh": "无"},
+    # the cover, the contents and what the layout says
+    "h_contents": {"en": "Contents", "zh": "目录"},
+    "cover_scope": {"en": "{industry} · {customers} customers · CLV horizon {horizon} months",
+                    "zh": "{industry} · 客户{customers}名 · 客户终身价值预测期{horizon}个月"},
+    "cover_data": {"en": "Data from {start} to {end}", "zh": "数据期间：{start}至{end}"},
+    "cover_built": {"en": "Report built on {date}", "zh": "报告生成日期：{date}"},
+    "s_lapsing": {
+        "en": "{lapsing} customers ({lapsing_share}) sit in lapsing RFM segments worth "
+              "{lapsing_value} a year.",
+        "zh": "{lapsing}名客户（{lapsing_share}）处于流失倾向的RFM细分中，每年价值{lapsing_value}。"},
+    "no_chart_uplift": {
+        "en": "*Against matched customers, enrolment adds {matched} ({low} to {high}); with no "
+              "member/non-member comparison to set it against, there is no chart.*",
+        "zh": "*与匹配对照客户相比，入会带来{matched}的提升（{low}至{high}）；"
+              "没有会员与非会员的对比可供参照，故不绘制图表。*"},
+    "no_chart_uplift_zero": {
+        "en": "*No uplift chart: both estimates are zero.*",
+        "zh": "*未绘制提升图：两项估计值均为零。*"},
+    # the appendix on a client's data (data_quality_html)
+    "dq_sources": {"en": "Files read and how their columns were mapped",
+                   "zh": "读取的文件与列映射"},
+    "dq_saved": {"en": "The folder was checked and saved by crm-training; the files below are "
+                       "those of the client's export.",
+                 "zh": "该文件夹已经过本工具包的检查与保存；下表列出的是客户导出的原始文件。"},
+    "dq_validation": {"en": "Validation: {errors}, {warnings}", "zh": "数据校验：{errors}，{warnings}"},
+    "dq_errors": {"en": "{n} error{s}", "zh": "{n}个错误"},
+    "dq_warnings": {"en": "{n} warning{s}", "zh": "{n}个警告"},
+    "dq_cleaning": {"en": "Cleaning log: {n} step{s}", "zh": "清洗记录：共{n}步"},
+    "dq_no_sources": {"en": "No file was read.", "zh": "未读取任何文件。"},
+    "dq_no_issues": {"en": "No problems found.", "zh": "未发现问题。"},
+    "dq_no_cleaning": {"en": "Nothing was changed.", "zh": "未做任何修改。"},
+    "dq_original_text": {"en": "Problems and reasons are given as the checker wrote them.",
+                         "zh": "问题与原因两栏保留数据校验程序输出的英文原文。"},
+    "dq_file": {"en": "file", "zh": "文件"},
+    "dq_table": {"en": "table", "zh": "数据表"},
+    "dq_rows": {"en": "rows", "zh": "行数"},
+    "dq_read_as": {"en": "read as", "zh": "读取方式"},
+    "dq_mapping": {"en": "columns (export → field)", "zh": "列映射（导出列 → 字段）"},
+    "dq_ignored": {"en": "columns not used", "zh": "未使用的列"},
+    "dq_severity": {"en": "severity", "zh": "级别"},
+    "dq_column": {"en": "column", "zh": "列"},
+    "dq_problem": {"en": "problem", "zh": "问题"},
+    "dq_examples": {"en": "examples", "zh": "示例"},
+    "dq_action": {"en": "action", "zh": "操作"},
+    "dq_reason": {"en": "reason", "zh": "原因"},
+    "dq_error": {"en": "error", "zh": "错误"},
+    "dq_warning": {"en": "warning", "zh": "警告"},
+    "dq_dropped": {"en": "dropped", "zh": "删除"},
+    "dq_changed": {"en": "changed", "zh": "修改"},
+    "dq_added": {"en": "added", "zh": "新增"},
+    "dq_linked": {"en": "linked", "zh": "关联"},
+    "dq_derived": {"en": "derived", "zh": "推导生成"},
+    "dq_not_read": {"en": "not read", "zh": "未读取"},
+    "dq_not_used": {"en": "not used (see the errors)", "zh": "未使用（见错误）"},
+    "dq_delimiter": {"en": "delimiter {d}", "zh": "分隔符{d}"},
+    "dq_header_line": {"en": "header on line {n}", "zh": "表头在第{n}行"},
+    "dq_line": {"en": "line {n}", "zh": "第{n}行"},
 }
 
 INDUSTRY_NAMES = {
@@ -495,15 +590,15 @@ def md_escape(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
-def data_quality_html(loaded) -> str:
-    """The appendix of a report on client data: how each file was read and mapped, the
-    validation report, and the cleaning log (what was dropped, changed or made, with counts),
-    all escaped."""
-    import html as _html
+def data_quality_html(loaded, language: str = "en") -> str:
+    """The appendix of a report on client data, in ``language``: how each file was read and
+    its columns mapped, the validation report, and the cleaning log (what was dropped, changed
+    or made, with counts), all escaped. The headings, headers and fixed words are the report's;
+    what the client wrote (file and column names, values) and the checker's messages stay as
+    they are (see :mod:`crm_training.report.appendix`)."""
+    from .appendix import data_quality_html as _appendix
 
-    report, cleaning, described = loaded.reports()
-    sources = "<pre>" + _html.escape("\n".join(described)) + "</pre>\n" if described else ""
-    return sources + report.to_html() + cleaning.to_html()
+    return _appendix(loaded, language)
 
 
 def heading(key: str, language: str, level: int = 2) -> str:
@@ -590,13 +685,30 @@ def section_text(section: str, findings, language: str) -> list[str]:
                   lapsing_value=fmt_money(s["lapsing_value_year"], cur))]
     if section == "clv":
         c = f.clv
-        return [t("s_clv", language, horizon=c["horizon_months"], total=fmt_money(c["total"], cur),
-                  mean=fmt_money(c["mean"], cur), top20=fmt_pct(c["top20_share"]), measure=measure),
-                t("s_churn", language, at_risk=fmt_pct(c["at_risk_share"]),
-                  threshold=f"{f.assumptions['p_alive_risk']:.1f}",
-                  high_at_risk=fmt_num(c["high_tier_at_risk"]),
-                  high_at_risk_share=fmt_pct(c["high_tier_at_risk_share"])),
-                clv_check_text(c.get("check"), language)]
+        threshold = f"{f.assumptions['p_alive_risk']:.1f}"
+        out = [t("s_clv", language, horizon=c["horizon_months"], total=fmt_money(c["total"], cur),
+                 mean=fmt_money(c["mean"], cur), top20=fmt_pct(c["top20_share"]),
+                 measure=measure),
+               t("s_churn", language, at_risk=fmt_pct(c["at_risk_share"]), threshold=threshold,
+                 high_at_risk=fmt_num(c["high_tier_at_risk"]),
+                 high_at_risk_share=fmt_pct(c["high_tier_at_risk_share"])),
+               t("s_churn_definition", language, threshold=threshold)]
+        if c.get("horizon_warning"):
+            w = c["horizon_warning"]
+            out.append(t("s_horizon_warning", language, horizon=w["horizon_months"],
+                         history=fmt_num(w["history_months"])))
+        alt = c.get("alternative")
+        if alt is not None and c.get("one_time_share", 0) > 0:
+            out.append(t("s_one_time", language, one_time=fmt_pct(c["one_time_share"]),
+                         model=c["model_name"],
+                         one_time_alive=fmt_pct(c["one_time_mean_p_alive"]),
+                         other=alt["model_name"], other_at_risk=fmt_pct(alt["at_risk_share"])))
+        checks = list((c.get("checks") or {}).values())  # BG/NBD first (TRANSACTION_MODELS)
+        out += [clv_check_text(chk, language) for chk in checks] or \
+            [clv_check_text(None, language)]
+        if c.get("model_choice"):
+            out.append(clv_choice_text(c, language))
+        return out
     if section == "experience":
         e = f.experience
         out = [t("s_experience", language, nps=fmt_points(e["nps"]), low=fmt_points(e["nps_low"]),
@@ -681,8 +793,12 @@ def executive_summary(findings, recs: pd.DataFrame, language: str = "en") -> lis
     _check(language)
     out = []
     out += section_text("concentration", findings, language)[:1]
-    out += section_text("segments", findings, language)
-    out += section_text("clv", findings, language)
+    out += _summary_segments(findings, language)
+    clv_lines = section_text("clv", findings, language)
+    out += clv_lines[:2]  # value and churn; the model's checks stay in the CLV section
+    c = findings.clv or {}
+    if c.get("horizon_warning"):
+        out.append(clv_lines[3])
     for section in ("experience", "loyalty", "service"):
         if getattr(findings, section) is None:
             reason = findings.meta.get("skipped", {}).get(section)
@@ -694,24 +810,57 @@ def executive_summary(findings, recs: pd.DataFrame, language: str = "en") -> lis
     return out
 
 
+def _summary_segments(findings, language: str) -> list[str]:
+    """The segments' sentence of the summary: without the high-value tier's share when that
+    tier is the top 20% the concentration sentence before it already speaks of."""
+    s, c = findings.segments, findings.concentration
+    if s is None or c is None or fmt_pct(s["tier_table"].loc["high", "customer_share"]) != "20%":
+        return section_text("segments", findings, language)
+    return [t("s_lapsing", language, lapsing=fmt_num(s["lapsing_customers"]),
+              lapsing_share=fmt_pct(s["lapsing_share"]),
+              lapsing_value=fmt_money(s["lapsing_value_year"], findings.meta.get("currency", "")))]
+
+
 def clv_check_text(check, language: str) -> str:
-    """The sentence of the CLV model's holdout check: calibration parameters (weeks), and
+    """The sentence of a CLV model's holdout check: calibration parameters (weeks), and
     predicted against actual repeat purchases in the holdout."""
     if not check:
         return t("s_clv_no_check", language)
     est, se = check["summary"]["estimate"], check["summary"]["std_error"]
     sep = "，" if language == "zh" else ", "
-    error = check["error"]
-    shown = (("+" if error >= 0 else "−") + fmt_pct(abs(error), 1)) if np.isfinite(error) else "–"
     return t("s_clv_check", language, customers=fmt_num(check["customers"]),
              cal_weeks=fmt_num(check["calibration_weeks"]),
              cal_end=f"{check['calibration_end']:%Y-%m-%d}",
-             model="BG/NBD",
+             model=check.get("model_name", "BG/NBD"),
              params=sep.join(f"{shown_name} = {est[k]:.3f}" for k, shown_name in
                              (("r", "r"), ("alpha", "α"), ("a", "a"), ("b", "b"))),
              se=sep.join(f"{v:.3f}" for v in se[["r", "alpha", "a", "b"]]),
              hold_weeks=fmt_num(check["weeks"]), predicted=fmt_num(check["predicted"]),
-             actual=fmt_num(check["actual"]), error=shown)
+             actual=fmt_num(check["actual"]), error=_signed_pct(check["error"]),
+             mae=fmt_num(check["per_customer_mae"], 2))
+
+
+def _signed_pct(error) -> str:
+    return (("+" if error >= 0 else "−") + fmt_pct(abs(error), 1)) if np.isfinite(error) else "–"
+
+
+def clv_choice_text(clv: dict, language: str) -> str:
+    """Which transaction model the forecast uses, and why (holdout fit, or the fallback)."""
+    choice, name = clv["model_choice"], clv["model_name"]
+    others = [n for n in choice["errors"] if n != name]
+    if choice["basis"] == "holdout" and others:
+        o = others[0]
+        if choice["criterion"] == "total":
+            return t("s_clv_choice_total", language, model=name, other=o,
+                     error=_signed_pct(choice["errors"][name]),
+                     other_error=_signed_pct(choice["errors"][o]))
+        return t("s_clv_choice_mae", language, model=name, other=o,
+                 mae=fmt_num(choice["per_customer_mae"][name], 2),
+                 other_mae=fmt_num(choice["per_customer_mae"][o], 2))
+    if choice["basis"] == "fallback":
+        return t("s_clv_choice_fallback", language, model=name,
+                 other=next(iter(choice["failed"]), "–"))
+    return t("s_clv_choice_likelihood", language, model=name)
 
 
 def money_text(findings, language: str) -> str:

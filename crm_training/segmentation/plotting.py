@@ -121,7 +121,11 @@ def plot_class_shares(classes: pd.Series, ax=None, title: str | None = None):
     >>> ax = plot_class_shares(pd.Series(["high", "medium", "medium"]))
     >>> len(ax.patches)
     2
+    >>> all(float(y).is_integer() for y in ax.get_yticks())  # whole customers
+    True
     """
+    from matplotlib.ticker import MaxNLocator
+
     ax = _ax(ax)
     counts = classes.value_counts(sort=False) if hasattr(classes, "cat") \
         else classes.value_counts()
@@ -129,6 +133,7 @@ def plot_class_shares(classes: pd.Series, ax=None, title: str | None = None):
     for i, v in enumerate(counts.to_numpy()):
         ax.text(i, v, f"{v / counts.sum():.0%}", ha="center", va="bottom")
     ax.set_ylabel("customers")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title or (classes.name or "classes"))
     return ax
 

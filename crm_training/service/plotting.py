@@ -85,12 +85,17 @@ def plot_staffing(table: pd.DataFrame, target_service_level: float | None = 0.8)
     >>> fig = plot_staffing(staffing_table(100 / 1800, 180, 20))
     >>> fig.axes[0].get_xlabel()
     'agents'
+    >>> all(float(x).is_integer() for x in fig.axes[0].get_xticks())  # whole agents
+    True
     """
+    from matplotlib.ticker import MaxNLocator
+
     fig, (ax,) = _fig(figsize=(7, 4))
     ax.plot(table["agents"], table["service_level"], marker="o", label="service level")
     if target_service_level is not None:
         ax.axhline(target_service_level, ls="--", color="grey", label="target")
     ax.set_xlabel("agents")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no 1.5 agents
     ax.set_ylabel("share answered within target")
     ax.set_ylim(0, 1.02)
     ax2 = ax.twinx()

@@ -3,9 +3,10 @@ renders these results, so every number it shows is tested here.
 
 :class:`WorkshopData` holds one dataset and caches everything that does not depend on the live
 controls: the customer features, the clustering features, the value indicators, the fitted CLV
-models and the churn model's current risk. Each control then only redoes its own part:
-RFM thresholds re-score RFM, tier weights re-score the value assessment, the number of clusters
-refits k-means (each result is memoised, so moving a slider back is instant).
+models and the churn probability (1 - P(alive) of the CLV forecast: the report's own figure).
+Each control then only redoes its own part: RFM thresholds re-score RFM, tier weights re-score
+the value assessment, the number of clusters refits k-means (each result is memoised, so moving
+a slider back is instant).
 :func:`segment_customers` joins the three into one assignment row per customer (every customer
 with at least one purchase: who never bought has no RFM) and summarises it in tier tables.
 """
@@ -18,11 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import churn as churn_mod
 from .. import money
 from .. import clv as clv_mod
 from .. import segmentation as seg
-from ..segmentation.features import resolve_as_of
 from ..segmentation.rfm import RFM_SEGMENT_ACTIONS
 from ..segmentation.value_assessment import DEFAULT_FAMILY_WEIGHTS, VALUE_CLASS_SERVICE
 
@@ -95,8 +94,8 @@ class WorkshopData:
     seed : seed of the clustering and of anything random.
     clv_months : CLV horizon in months (BG/NBD x Gamma-Gamma, 10% a year discount, the data's
         profit margin; revenue when the data has no cost).
-    churn_horizon_days : churn means no purchase in this many days after the end of the data
-        (the model learns it on the same window before the end).
+    churn_horizon_days : no longer used (kept so that callers passing it still work): the
+        churn probability is 1 - P(alive) of the CLV forecast, as in the report.
     margin : share of revenue that is profit, for data without costs (as the report's
         ``--margin``); without it such data are analysed as revenue (``value_basis``).
     currency : ISO code or symbol of the amounts (default: the data's ``meta["currency"]``).
@@ -170,16 +169,11 @@ class WorkshopData:
         return table
 
     def churn_risk(self) -> pd.Series:
-        """Probability of no purchase in the ``churn_horizon_days`` after the end of the data."""
-        return self._once("churn", self._fit_churn)
-
-    def _fit_churn(self) -> pd.Series:
-        X, y = churn_mod.churn_dataset(self.data, horizon_days=self.churn_horizon_days)
-        model = churn_mod.ChurnModel(random_state=self.seed).fit(X, y)
-        now = resolve_as_of(self.data.transactions)  # the day after the last purchase
-        X_now = churn_mod.churn_features(self.data, as_of=now)
-        return pd.Series(model.predict_proba(X_now)[:, 1], index=X_now.index,
-                         name="churn_probability")
+        """Probability that each customer has already dropped out: 1 - P(alive) of the CLV
+        forecast (:func:`crm_training.clv.churn_probability` of :meth:`clv`), the same model
+        and fit as the case-study report, whose "probably lost" share counts the customers
+        with P(alive) below 0.5 of the same column."""
+        return self._once("churn", lambda: clv_mod.churn_probability(self.clv()))
 
 
 @dataclass
