@@ -512,8 +512,10 @@ def test_decisions_need_a_choice_and_a_justification(datasets):
 
 def test_tolerance_and_integer_answers():
     ref = _npv(FLOWS)
-    assert check("06.3", ref * (1 + 5e-4)).passed       # within 0.1%
-    assert not check("06.3", ref * (1 + 5e-3)).passed   # beyond it
+    # money: to the whole unit (half a unit either way), not within 0.1% (±111 here)
+    assert check("06.3", ref + 0.49).passed and check("06.3", round(ref)).passed
+    assert not check("06.3", ref * (1 + 5e-4)).passed   # 56 off: not whole units
+    assert not check("06.3", 111_000).passed and not check("06.3", 111_200).passed
     assert check("05.2", 11.0).passed and not check("05.2", 11.4).passed
     assert check("06.3", 111_104.05).passed  # given numbers are the defaults
 

@@ -102,3 +102,25 @@ def test_assumptions_file_reaches_every_figure_and_is_printed(tmp_path, capsys):
                          assumptions={"discount_rate": 0.12, "winback_rate": 0.3,
                                       "roi_years": 4})
     assert f.assumptions["roi_years"] == 4 and f.actions.loc["win_back", "effect"] == 0.3
+
+
+def test_the_synthetic_truth_agrees_in_sign_with_what_is_recommended(findings):
+    """Each recommended money action must be worth something in the generator's truth: the
+    customers it targets have a positive true future value, and better experiences keep
+    customers (lower satisfaction, faster dropout)."""
+    data = crm_training.generate(findings.meta["industry"], 2000, seed=11)
+    truth = data.truth["customers"].set_index("customer_id")
+    table = findings.clv["table"]
+    at_risk = table["p_alive"] < findings.assumptions["p_alive_risk"]
+    targets = {"win_back": findings.segments["lapsing_ids"],
+               "churn_early_warning": table.index[at_risk],
+               "protect_top_tier": table.index[at_risk & (table["value_tier"] == "high")]}
+    recs = recommend(findings)
+    priced = recs[recs["npv"] > 0]
+    assert len(priced), "every preset has at least one action worth funding"
+    for action in priced["action"]:
+        assert priced.set_index("action").loc[action, "annual_benefit"] > 0
+        if action in targets:
+            assert truth.loc[targets[action], "clv_3y"].mean() > 0, action
+        if action in ("fix_detractor_journeys", "unify_channels"):
+            assert np.corrcoef(truth["satisfaction"], truth["dropout_rate"])[0, 1] < 0, action

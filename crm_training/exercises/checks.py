@@ -457,8 +457,8 @@ def _read_choice(answer, ex: Exercise) -> tuple[str, str]:
         raise _BadAnswer('the answer should be two texts: (choice, justification), e.g. '
                          '("north", "I would start there because ...")')
     choice = answer[0]
-    if isinstance(choice, (pd.Series, pd.Index, np.ndarray, list, tuple)) and np.size(choice) == 1:
-        choice = np.asarray(choice, dtype=object).ravel()[0]
+    if isinstance(choice, (pd.Series, pd.Index, np.ndarray, list, tuple)) and len(choice) == 1:
+        choice = choice.iloc[0] if isinstance(choice, pd.Series) else list(choice)[0]
     if not isinstance(choice, (str, np.str_, int, float, np.number)) or isinstance(choice, bool):
         raise _BadAnswer("the choice (first part of the answer) should be the option's name, "
                          f"not a {type(choice).__name__}")
@@ -541,7 +541,10 @@ def _floor_step(ex: Exercise, target: float, scale: float) -> float:
 
 def _tolerance(ex: Exercise, target: float, unit: float, scale: float = 1.0,
                floor: bool = True) -> float:
-    base = ex.rtol * abs(target) + ex.atol * abs(scale)
+    rel = ex.rtol * abs(target)
+    if getattr(ex, "money", False) and ex.decimals is not None:
+        rel = min(rel, 0.5 * 10.0 ** -ex.decimals * abs(scale))  # money: whole units, not 0.1%
+    base = rel + ex.atol * abs(scale)
     step = min(unit, _floor_step(ex, target, scale)) if floor else unit
     return max(base, 0.5 * step * (1 + 1e-9) + 1e-12 * abs(target))
 
