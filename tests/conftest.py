@@ -18,3 +18,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if not any(item.iter_markers("xdist_group")):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.fixture(scope="session")
+def cdnow():
+    """The CDNOW cohort's summary (2,357 customers, weeks), shared by the CLV model tests."""
+    from clv_data import cdnow_summary
+
+    return cdnow_summary()

@@ -32,7 +32,7 @@ from scipy import optimize
 
 import clv_data
 import crm_training
-from clv_data import cdnow_log, cdnow_summary
+from clv_data import cdnow_log
 from crm_training.clv import (BetaGeoModel, ModifiedBetaGeoModel, churn_probability,
                               clv_forecast, compare_holdout, holdout_check, rfm_summary,
                               simulate_mbg_nbd)
@@ -80,11 +80,6 @@ def lifetimes_mbg():
             new=lambda t: funcs["expected_number_of_purchases_up_to_time"](me, t))
 
     return SimpleNamespace(nll=funcs["_negative_log_likelihood"], bound=bound)
-
-
-@pytest.fixture(scope="module")
-def cdnow():
-    return cdnow_summary()
 
 
 @pytest.fixture(scope="module")

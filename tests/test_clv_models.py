@@ -23,11 +23,6 @@ def rel_err(fitted: dict, truth: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    return cdnow_summary()
-
-
-@pytest.fixture(scope="module")
 def bg_cdnow(cdnow):
     return BetaGeoModel().fit(cdnow)
 

@@ -10,17 +10,13 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
-import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from workshop_process import running_workshop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("CRM_REQUIRE_BROWSER") == "1"
@@ -54,38 +50,10 @@ def workshop(tmp_path):
     _need_browser()
     port = _free_port()
     (tmp_path / "clients").mkdir()
-    log = open(tmp_path / "server.log", "w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_WORKSHOP")}
-    proc = subprocess.Popen([sys.executable, "-m", "crm_training.cli", "workshop", "--no-browser",
-                             "--port", str(port), "--root", str(tmp_path / "clients")],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            log.seek(0)
-            url = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]+", log.read())
-            if url:
-                break
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"crm-training workshop exited with {proc.returncode}:\n{log.read()}")
-            time.sleep(0.2)
-        else:
-            pytest.fail("crm-training workshop did not print its address within 60 s")
-        yield url.group(0)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # the command stops Voila and its kernel
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.seek(0)
-        print(log.read())
-        log.close()
-    with socket.socket() as s:  # nothing left listening
-        assert s.connect_ex(("127.0.0.1", port)) != 0, "Voila still listens after the stop"
+    args = ["--port", port, "--root", tmp_path / "clients"]
+    with running_workshop(args, tmp_path / "server.log", 60) as (found, _):
+        assert int(found.group(1)) == port
+        yield found.group(0)
 
 
 def _rows(page, selector):

@@ -13,10 +13,6 @@ import http.client
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -24,6 +20,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from workshop_process import running_workshop
 
 import crm_training
 from crm_training.workshop.server import MAX_KERNELS, TOKEN_ENV
@@ -38,40 +35,10 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("workshop_server")
     root = tmp / "clients"
     crm_training.generate("bank", 300, seed=5).save(root / "acme", format="csv")
-    log = open(tmp / "server.log", "w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_WORKSHOP")}
-    proc = subprocess.Popen([sys.executable, "-m", "crm_training.cli", "workshop", "--no-browser",
-                             "--port", "0", "--data", str(root / "acme"), "--root", str(root)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    port = None
-    try:
-        end = time.monotonic() + DEADLINE
-        while time.monotonic() < end:
-            log.seek(0)
-            found = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)", log.read())
-            if found:
-                break
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"crm-training workshop exited with {proc.returncode}:\n{log.read()}")
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"crm-training workshop printed no address within {DEADLINE} s")
+    args = ["--port", "0", "--data", root / "acme", "--root", root]
+    with running_workshop(args, tmp / "server.log", DEADLINE) as (found, proc):
         port, token = int(found.group(1)), found.group(2)
         yield SimpleNamespace(port=port, token=token, proc=proc, root=root.resolve())
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # the command stops the server and its kernels
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.seek(0)
-        print(log.read())
-        log.close()
-    with socket.socket() as s:
-        assert s.connect_ex(("127.0.0.1", port)) != 0, "the workshop still listens after the stop"
 
 
 def _request(server, path, host=None, headers=None, method="GET", body=None):

@@ -154,6 +154,7 @@ class BetaGeoModel(CLVModel):
 
     _param_names = ("r", "alpha", "a", "b")
     _analytic_gradient = True
+    _dropout_shift = -1  # chances to drop out: after each repeat purchase (MBG/NBD: 0, at 0 too)
 
     def _initial(self, rows) -> np.ndarray:
         w = rows.weight
@@ -218,10 +219,11 @@ class BetaGeoModel(CLVModel):
         if np.any(ft < 0):
             raise ValueError("future_t must be non-negative")
         z = ft / (alpha + T + ft)
-        # Euler's transformation: ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
-        # = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), which stays finite for large x.
-        hyp = np.power(1 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        value = (a + b + x - 1) / (a - 1) * (1 - hyp) * expit(-self._log_odds_dead(x, t, T))
+        c = a + b + self._dropout_shift  # BG/NBD: a + b - 1; MBG/NBD (dropout at 0 too): a + b
+        # Euler's transformation: ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, c-a+1+x; c+x; z)
+        # = (1-z)^(a-1) 2F1(c-r, a-1; c+x; z), which stays finite for large x.
+        hyp = np.power(1 - z, a - 1) * hyp2f1(c - r, a - 1, c + x, z)
+        value = (c + x) / (a - 1) * (1 - hyp) * expit(-self._log_odds_dead(x, t, T))
         return self._series(value, cols, "expected_purchases")
 
     def expected_purchases_new_customer(self, t):

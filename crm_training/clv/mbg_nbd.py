@@ -22,10 +22,9 @@ conditional expectation uses Euler's transformation of the hypergeometric functi
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from .base import check_rfm, wsum
+from .base import wsum
 from .beta_geo import BetaGeoModel
 
 __all__ = ["ModifiedBetaGeoModel"]
@@ -117,37 +116,11 @@ class ModifiedBetaGeoModel(BetaGeoModel):
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
         return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t))
 
-    def expected_purchases(self, data: pd.DataFrame, future_t) -> pd.Series:
-        """Expected number of purchases of each customer in the next ``future_t`` time units.
-
-        ``future_t`` is a scalar or one value per customer, in the time unit of recency and T.
-        The formula is Wagner & Hoppe's (2008) correction of Batislam et al. (2007):
-        ``(a + b + x) / (a - 1) * [1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
-        * 2F1(r + x, b + x + 1; a + b + x; t / (alpha + T + t))] * P(alive)``.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> m = ModifiedBetaGeoModel()
-        >>> m.params_ = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
-        >>> df = pd.DataFrame({"customer_id": ["c1"], "frequency": [2],
-        ...                    "recency": [30.43], "T": [38.86]})
-        >>> round(float(m.expected_purchases(df, future_t=39).iloc[0]), 2)
-        1.26
-        """
-        cols = check_rfm(data)
-        p = self._fitted()
-        r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-        x, t, T = cols["frequency"], cols["recency"], cols["T"]
-        ft = np.broadcast_to(np.asarray(future_t, dtype=float), x.shape)
-        if np.any(ft < 0):
-            raise ValueError("future_t must be non-negative")
-        z = ft / (alpha + T + ft)
-        # Euler's transformation: ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; z)
-        # = (1-z)^(a-1) 2F1(a+b-r, a-1; a+b+x; z), which stays finite for large x.
-        hyp = np.power(1 - z, a - 1) * hyp2f1(a + b - r, a - 1, a + b + x, z)
-        value = (a + b + x) / (a - 1) * (1 - hyp) * expit(-self._log_odds_dead(x, t, T))
-        return self._series(value, cols, "expected_purchases")
+    # expected_purchases: BetaGeoModel's formula with a + b in place of a + b - 1, Wagner &
+    # Hoppe's (2008) correction of Batislam et al. (2007), e.g. with the CDNOW fit r 0.525,
+    # alpha 6.183, a 0.891, b 1.614, a customer with x = 2, t_x = 30.43, T = 38.86 expects
+    # 1.26 purchases in the next 39 weeks (lifetimes' ModifiedBetaGeoFitter: the same).
+    _dropout_shift = 0
 
     def expected_purchases_new_customer(self, t):
         """Expected number of repeat purchases of a new customer in a period of length ``t``:
