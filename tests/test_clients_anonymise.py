@@ -307,6 +307,20 @@ def test_header_cells_that_are_values_hidden_in_every_message(tmp_path):
         {"2024-01-05": "column 3", "9.5": "column 4"}
     assert header_labels(["A1", "C1", "2024-01-05", "9.5"]) == \
         {c: f"column {i}" for i, c in enumerate(["A1", "C1", "2024-01-05", "9.5"], 1)}
+    # sources.json names the columns as report.html does
+    import json
+
+    out = res.save(tmp_path / "out", anonymise=True, salt=SALT)
+    written = (out / "validation" / "sources.json").read_text(encoding="utf-8")
+    assert "13812345678" not in written and "Renee Booker" not in written
+    record = {s["file"]: s for s in json.loads(written)["sources"]}
+    assert record["orders.csv"]["ignored"] == ["Remarks", "column 6"]
+    assert {"client": "Name", "kit": "name", "how": "name"} in record["customers.csv"]["columns"]
+    (tmp_path / "people").mkdir()
+    people = load_client(_client_folder(tmp_path / "people"), today="2025-01-01",
+                         progress=False).save(tmp_path / "people_out", anonymise=True, salt=SALT)
+    _assert_no_secret((people / "validation" / "sources.json").read_text(encoding="utf-8"),
+                      _secrets(), "sources.json")
     r = Redactor(headers={"a.csv": {"Ann Lee": "column 2", "x'y": "column 3"}})
     assert r.text("columns 'Ann Lee', \"x'y\" all look like name; used 'Ann Lee'", "b.csv") == \
         "columns 'column 2', \"column 3\" all look like name; used 'column 2'"

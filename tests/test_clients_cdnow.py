@@ -121,3 +121,115 @@ def test_workshop_opens_the_checked_folder(sample_checked):
     assert "Usable." in d.validation.value
     assert len(d.work.data.customers) == 2357
     assert "6,919 transactions (usable)" in d.status.value
+
+
+# ----------------------------------------------------------------------------- sources.json
+SOURCE_KEYS = {"file", "table", "status", "format", "encoding", "delimiter", "sheet",
+               "header_line", "rows_read", "rows_kept", "columns", "derived", "ignored", "codes"}
+CDNOW_MAPPING = {"Customer ID": "customer_id", "Order Date": "timestamp", "Qty": "quantity",
+                 "Sales": "amount"}
+
+
+def test_the_checked_folder_records_how_its_files_were_read(sample_checked):
+    import json
+
+    src, out, _ = sample_checked
+    record = json.loads((out / "validation" / "sources.json").read_text(encoding="utf-8"))
+    assert record["version"] == 1 and record["anonymised"] is True
+    [s] = record["sources"]
+    assert set(s) == SOURCE_KEYS
+    log = cdnow_log(sample=True)
+    assert (s["file"], s["table"], s["status"], s["format"], s["delimiter"]) == \
+        (src.name, "transactions", "ok", "csv", ",")
+    assert s["encoding"] == "utf-8" and s["sheet"] is None and s["header_line"] == 1
+    assert s["rows_read"] == s["rows_kept"] == len(log)
+    assert {c["client"]: c["kit"] for c in s["columns"]} == CDNOW_MAPPING
+    assert {c["how"] for c in s["columns"]} == {"name"}  # recognised names, no mapping file
+    assert s["derived"] == ["transaction_id"] and s["ignored"] == [] and s["codes"] == {}
+    loaded = load_client(out, progress=False)  # the record travels with the loaded folder
+    assert loaded.data.meta["sources"] == record
+    t = loaded.data.transactions
+    assert len(t) == s["rows_kept"]
+    for c in s["columns"] + [{"kit": k} for k in s["derived"]]:  # each field holds data
+        assert t[c["kit"]].notna().all(), c
+    assert t["amount"].sum() == pytest.approx(log["amount"].sum())
+    assert "sources" not in json.loads((out / "tables" / "meta.json").read_text())
+
+
+def test_sources_json_names_the_mapping_file_and_codes_and_leaks_nothing(tmp_path):
+    import json
+
+    src = tmp_path / "张伟_13812345678_订单.csv"  # a file name a redacted report hides
+    src.write_text("Kunde,Order Date,Sales,Profit,Channel,Renee Booker\n"
+                   + "".join(f"C{i % 5},2024-01-{i % 28 + 1:02d},{10 + i},{i},Kiosk 13912345678,x\n"
+                             for i in range(40)), encoding="utf-8")
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("Kunde: customer_id\ncodes:\n  channel: {Kiosk 13912345678: store}\n",
+                       encoding="utf-8")
+    for anonymise in (False, True):
+        out = tmp_path / f"out_{anonymise}"
+        argv = ["validate", str(src), "--mapping", str(mapping), "--out", str(out), "--quiet"]
+        assert main(argv + (["--anonymise", "--salt", SALT] if anonymise else [])) == 0
+        text = (out / "validation" / "sources.json").read_text(encoding="utf-8")
+        [s] = json.loads(text)["sources"]
+        cols = {c["kit"]: c for c in s["columns"]}
+        assert cols["customer_id"]["how"] == "mapping" and cols["amount"]["how"] == "name"
+        assert cols["cost"]["how"] == "content" and cols["cost"]["rule"].startswith("cost =")
+        assert cols["cost"]["client"] == ("column 4" if anonymise else "Profit")
+        assert s["derived"] == ["transaction_id"]
+        assert s["rows_read"] == s["rows_kept"] == 40
+        if not anonymise:
+            assert s["file"] == src.name and cols["customer_id"]["client"] == "Kunde"
+            assert s["ignored"] == ["Renee Booker"]
+            assert s["codes"] == {"channel": {"Kiosk 13912345678": "store"}}
+            from crm_training.report import text
+
+            loaded = load_client(out, progress=False)  # the appendix says how it was decided
+            en, zh = text.data_quality_html(loaded, "en"), text.data_quality_html(loaded, "zh")
+            assert 'Kunde</span> → customer_id (mapping file)' in en
+            assert 'Kunde</span> → 客户编号（映射文件）' in zh
+            assert 'Profit</span> → cost (cost = amount - profit)' in en
+            assert 'Kiosk 13912345678</span> → <span translate="no">store</span>' in zh
+            continue
+        html_text = (out / "validation" / "report.html").read_text(encoding="utf-8")
+        assert s["file"] == "file 1.csv" and s["file"] in html_text  # as report.html names it
+        assert cols["customer_id"]["client"] == "column 1" and s["ignored"] == ["column 6"]
+        assert s["codes"] == {"channel": {"Kiosk [phone]": "store"}}
+        for secret in ("张伟", "13812345678", "13912345678", "Renee Booker", "Kunde"):
+            assert secret not in text, secret
+
+
+def test_the_appendix_reads_the_mapping_from_sources_json(sample_checked, tmp_path):
+    import shutil
+
+    from crm_training.report import text
+
+    _, checked, _ = sample_checked
+    out = tmp_path / "checked"
+    shutil.copytree(checked, out)
+    page = out / "validation" / "report.html"  # not where the appendix reads it any more
+    page.write_text(re.sub(r"<h2>Sources</h2>\s*<pre>.*?</pre>", "", page.read_text(
+        encoding="utf-8"), flags=re.S), encoding="utf-8")
+    loaded = load_client(out, progress=False)
+    en, zh = text.data_quality_html(loaded, "en"), text.data_quality_html(loaded, "zh")
+    for client, kit in CDNOW_MAPPING.items():
+        assert f'<span translate="no">{client}</span> → {kit}' in en
+        label = crm_training.schema.TABLES["transactions"][kit].label_zh
+        assert f'<span translate="no">{client}</span> → {label}' in zh, (client, label)
+    assert "transaction_id: derived" in en and "推导生成" in zh
+    assert text.t("dq_saved", "en").replace("'", "&#x27;") in en
+    assert "6,919" in en and "orders.csv" in en and "tables/" not in en
+    # an older folder, without sources.json: its report.html is still parsed ...
+    shutil.copy(checked / "validation" / "report.html", page)
+    (out / "validation" / "sources.json").unlink()
+    loaded = load_client(out, progress=False)
+    assert "sources" not in loaded.data.meta
+    for language, kit in (("en", "customer_id"), ("zh", "客户编号")):
+        assert f'<span translate="no">Customer ID</span> → {kit}' in \
+            text.data_quality_html(loaded, language)
+    # ... and with neither, the appendix lists the tables and says the mapping is not recorded
+    page.unlink()
+    loaded = load_client(out, progress=False)
+    en, zh = text.data_quality_html(loaded, "en"), text.data_quality_html(loaded, "zh")
+    assert "does not record how the client" in en and "未记录客户文件的读取方式" in zh
+    assert "tables/transactions.parquet" in en and "Customer ID" not in en

@@ -67,7 +67,7 @@ def test_outputs_are_atomic_and_not_overwritten(client, tmp_path):
     res.save(out)
     assert {p.name for p in out.iterdir()} == {"tables", "validation", ".crm-training.json"}
     assert {p.name for p in (out / "validation").iterdir()} == {
-        "report.md", "report.html", "cleaning.csv", "validation.csv"}
+        "report.md", "report.html", "cleaning.csv", "validation.csv", "sources.json"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no partial left
     with pytest.raises(FileExistsError):
         res.save(out)

@@ -2,7 +2,8 @@
 [--salt-file FILE]]``.
 
 Prints the report of a client export in the terminal and, with ``--out``, writes the cleaned
-data, the report (Markdown and HTML) and the cleaning log to a new folder. With
+data, the report (Markdown and HTML), the cleaning log and how each file was read and mapped
+(``validation/sources.json``, see :data:`.loader.SOURCES_FILE`) to a new folder. With
 ``--anonymise`` the written data hold pseudonyms and nothing printed or written shows personal
 data; the salt of the pseudonyms comes from ``--salt-file FILE``, ``$CRM_SALT`` or ``--salt S``
 (visible to other users in ``ps``: avoid), at least 16 characters, and is never written; without

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from ..exports import write_csv
 from ..fileio import atomic_output_dir
 from ..schema import TABLES
 from . import mapping as mp
+from .channels import column_words
 from .cleaning import build_customers, check_across_files, clean_table
 from .reading import (EXCEL_SUFFIXES, SUPPORTED, ClientDataError, RawTable,
                       list_client_files, read_raw, skipped_client_files)
@@ -59,6 +61,57 @@ class SourceInfo:
     file_path: str = field(default="", repr=False)
     used: bool = False
     columns_found: list = field(default_factory=list, repr=False)
+    sheet: str = ""  # the sheet of a workbook
+    how: dict = field(default_factory=dict, repr=False)  # client column -> HOW_MAPPED key
+    derived: list = field(default_factory=list, repr=False)  # model columns the kit made
+    codes: dict = field(default_factory=dict, repr=False)  # column -> {client text: code}
+    records: int | None = field(default=None, repr=False)  # data records the file holds
+    kept: int | None = field(default=None, repr=False)  # rows left after the cleaning
+
+    def record(self, redactor=None) -> dict:
+        """How the file was read and mapped, as data (one entry of ``sources.json``, see
+        :data:`SOURCES_FILE`); with a :class:`~.anonymise.Redactor` the file name, header
+        cells and the client's code words are what a redacted report shows (as
+        :meth:`describe` does), and a sheet name not made of known words is "[redacted]".
+
+        Examples
+        --------
+        >>> s = SourceInfo("orders.csv", "transactions", "csv", "utf-8", ",", 1, 2,
+        ...                {"Kunde": "customer_id"}, used=True, how={"Kunde": "mapping"})
+        >>> r = s.record()
+        >>> r["status"], r["columns"], r["rows_read"]
+        ('ok', [{'client': 'Kunde', 'kit': 'customer_id', 'how': 'mapping'}], 2)
+        """
+        from .anonymise import file_labels
+
+        h = (lambda c: redactor.header(str(c), self.file)) if redactor else str
+        sheet = self.sheet or None
+        if sheet and redactor and file_labels([sheet])[sheet] != sheet:
+            sheet = "[redacted]"
+        columns = []
+        for src, dst in self.columns.items():
+            entry = {"client": h(src), "kit": dst, "how": self.how.get(src, "name")}
+            if entry["how"] == "content":  # "cost (cost = amount - profit)", "(the currency…)"
+                m = _CONTENT_TARGET.match(str(dst))
+                entry.update(kit=(m["kit"] if m else "") or "currency",
+                             rule=m["rule"] if m else str(dst))
+            columns.append(entry)
+        value = (lambda v: redactor.value(str(v), self.file)) if redactor else str
+        return {
+            "file": redactor.file(self.file) if redactor else self.file,
+            "table": self.table,
+            "status": "not_read" if not self.kind else "ok" if self.used else "not_used",
+            "format": self.kind or None, "encoding": self.encoding or None,
+            "delimiter": self.delimiter or None, "sheet": sheet,
+            "header_line": self.header_line or None,
+            "rows_read": self.records if self.records is not None else
+            (self.rows if self.used else None),
+            "rows_kept": self.kept if self.kept is not None else (0 if self.kind else None),
+            "columns": columns, "derived": list(self.derived),
+            "ignored": [h(c) for c in self.ignored],
+            "codes": {col: {value(k): v for k, v in words.items()}
+                      for col, words in self.codes.items() if words},
+        }
 
     def describe(self, redactor=None) -> str:
         """How the file was read and mapped; with a :class:`~.anonymise.Redactor`, header cells
@@ -188,8 +241,9 @@ class ClientLoad:
              force: bool = False, inputs=()) -> Path:
         """Write the cleaned data and the check to a new folder, atomically: the tables in
         ``out/tables`` (as :meth:`crm_training.CRMData.save` writes them), the report
-        (``report.md``, ``report.html``, ``validation.csv``) and the cleaning log
-        (``cleaning.csv``) in ``out/validation``, so nothing is mistaken for a table. The
+        (``report.md``, ``report.html``, ``validation.csv``), the cleaning log
+        (``cleaning.csv``) and how each file was read and mapped (``sources.json``, see
+        :data:`SOURCES_FILE`) in ``out/validation``, so nothing is mistaken for a table. The
         folder is what ``report --data``, ``workshop --data``, :func:`crm_training.load` and
         :func:`load_client` take as it is.
 
@@ -203,6 +257,9 @@ class ClientLoad:
         inputs = [*inputs, *self.origin,
                   *(Path(s.file_path) for s in self.sources if s.file_path)]
         data = self._data
+        if data is not None and "sources" in data.meta:  # in sources.json, not meta.json
+            data = dataclasses.replace(data, meta={k: v for k, v in data.meta.items()
+                                                   if k != "sources"})
         if anonymise:
             from .anonymise import anonymise as _anon, check_salt
 
@@ -220,11 +277,56 @@ class ClientLoad:
             rep, log, _ = self.reports(anonymise)
             write_csv(log.to_frame(), v / "cleaning.csv", index=False)
             write_csv(rep.to_frame(), v / "validation.csv", index=False)
+            (v / SOURCES_FILE).write_text(json.dumps(self.sources_record(anonymise),
+                                                     indent=1, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
         return out
+
+    def sources_record(self, redact: bool = False) -> dict:
+        """What ``validation/sources.json`` holds (see :data:`SOURCES_FILE`): how each file
+        was read and mapped, redacted as the reports are. A folder the kit wrote
+        (:attr:`saved`) passes on the record it was loaded with (``data.meta["sources"]``)
+        unless that one names what ``redact`` hides.
+
+        >>> ClientLoad(ValidationReport(), CleaningLog(), []).sources_record()
+        {'version': 1, 'anonymised': False, 'sources': []}
+        """
+        kept = (self._data.meta.get("sources") if self.saved is not None
+                and self._data is not None else None)
+        if isinstance(kept, dict) and (kept.get("anonymised") or not redact):
+            return kept
+        r = self.redactor() if redact else None
+        return {"version": SOURCES_VERSION, "anonymised": bool(redact),
+                "sources": [s.record(r) for s in self.sources]}
 
 
 # What ClientLoad.save writes: the tables apart from the check of them.
 TABLES_DIR, VALIDATION_DIR = "tables", "validation"
+
+# ``validation/sources.json``: how each of the client's files was read and its columns mapped,
+# as data (what the report's appendix shows; report.html says it for people). Schema::
+#
+#   {"version": 1, "anonymised": bool, "sources": [
+#     {"file": "orders.csv",            # as the reports name it (redacted: "file 2.csv")
+#      "table": "transactions" | null,  # null: not read, or its table not known
+#      "status": "ok" | "not_read" | "not_used",
+#      "format": "csv" | "excel" | "parquet" | "empty" | null, "encoding": "utf-8" | null,
+#      "delimiter": "," | null, "sheet": "2月" | null, "header_line": 1 | null,
+#      "rows_read": 6919 | null,        # data records of the file (rows + lines left out)
+#      "rows_kept": 6919 | null,        # rows of the file left after the cleaning
+#      "columns": [{"client": "Customer ID", "kit": "customer_id", "how": "name"}, ...],
+#      "derived": ["transaction_id"],   # model columns the kit made (not in the export)
+#      "ignored": ["Remarks"],          # client columns not used
+#      "codes": {"channel": {"Kiosk": "store"}}}]}   # the mapping's codes: for its columns
+#
+# "how" (HOW_MAPPED): "mapping" (the mapping file or dict named the column), "name" (its header
+# is a name the kit knows for the field), "content" (no field of its own: its values give
+# one, said by "rule": "kit": "cost" with "rule": "cost = amount - profit", or "kit":
+# "currency" for a column that gives the currency of the amounts, ``meta["currency"]``).
+# With --anonymise the names and values are those report.html shows (see SourceInfo.record).
+SOURCES_FILE, SOURCES_VERSION = "sources.json", 1
+HOW_MAPPED = ("mapping", "name", "content")
+_CONTENT_TARGET = re.compile(r"^(?P<kit>[a-z_]*) ?\((?P<rule>.*)\)$", re.S)
 
 
 def _is_dataset(folder: Path) -> bool:
@@ -270,9 +372,27 @@ def _read_saved_csv(path: Path, columns) -> pd.DataFrame:
     return restore_formulas(df)
 
 
+def read_sources_record(folder) -> dict | None:
+    """The record of how the client's files were read (``sources.json`` in ``folder``, see
+    :data:`SOURCES_FILE`), or None when there is none (a folder written before it existed) or
+    it is not one this version reads (another version, not JSON, not a plain file)."""
+    path = Path(folder) / SOURCES_FILE
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 16 << 20:
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    ok = (isinstance(record, dict) and record.get("version") == SOURCES_VERSION
+          and isinstance(record.get("sources"), list)
+          and all(isinstance(s, dict) for s in record["sources"]))
+    return record if ok else None
+
+
 def load_saved(tables: Path, source=None) -> ClientLoad:
     """Load a folder the kit wrote (see :func:`saved_folder`) with the report and cleaning
-    log saved beside it (none for a generated dataset)."""
+    log saved beside it (none for a generated dataset); the record of how the client's files
+    were read (``validation/sources.json``) goes to ``data.meta["sources"]``."""
     from ..data import load
     from .report import CleaningStep, Issue
 
@@ -293,9 +413,12 @@ def load_saved(tables: Path, source=None) -> ClientLoad:
     if tables == root and not _is_dataset(tables):  # checked, but no table was usable
         return ClientLoad(report, log, [], None, origin=_origin(source or root))
     data = load(tables)
+    recorded = read_sources_record(vdir)
+    if recorded is not None:
+        data.meta["sources"] = recorded
     fmt = data.meta.get("format", "parquet")
     sources = [SourceInfo(f"{tables.name}/{name}.{fmt}", name, kind=fmt, rows=len(df), used=True,
-                          file_path=str(tables / f"{name}.{fmt}"))
+                          file_path=str(tables / f"{name}.{fmt}"), records=len(df), kept=len(df))
                for name, df in data.tables.items() if df is not None and len(df)]
     return ClientLoad(report, log, sources, data, origin=_origin(source or root), saved=root)
 
@@ -415,6 +538,7 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     stages = _stage_bar(progress, files)
     seen: dict = {}
     numbers: dict = {}  # table -> how many of its files were parsed (for derived ids)
+    info_of: dict = {}  # id of a ParsedTable -> its SourceInfo (for the rows kept)
     for path, tname in files:
         stages.set_description(f"reading {path.name}")
         stages.update()
@@ -439,7 +563,8 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
             info = SourceInfo(name, None, file_path=str(path))
             sources.append(info)
             info.kind, info.encoding, info.delimiter = raw.kind, raw.encoding, raw.delimiter
-            info.header_line = raw.header_line
+            info.header_line, info.sheet = raw.header_line, raw.sheet or ""
+            info.records = _records(raw)
             cols = list(raw.frame.columns)
             info.columns_found = [str(c) for c in cols]
             if tname == "?single":
@@ -472,7 +597,13 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                         "the file was not used (see the report)")
                 continue
             info.rows, info.columns, info.ignored = len(pt.typed), pt.columns, pt.ignored
-            info.used = True
+            info.used, info.derived, info.records = True, list(pt.derived), pt.records
+            names = TABLES[tname].names
+            info.how = {src: "mapping" if explicit.get(src) == dst else
+                        "name" if dst in names else "content" for src, dst in pt.columns.items()}
+            info.codes = {c: w for c in pt.columns.values() if c in names
+                          for w in [column_words(m["codes"], tname, c)] if w}
+            info_of[id(pt)] = info
             parsed.append(pt)
         del raws
     try:  # rows that several files of one table hold (overlapping exports)
@@ -502,6 +633,8 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
                     "the file was not used (see the report)")
             continue
         stages.update()
+        if id(pt) in info_of:
+            info_of[id(pt)].kept = len(df)
         if pt.derived:
             _derived(pt, report, log)
         _bad_rows(pt, df, report, max_bad_rows)

@@ -9,8 +9,14 @@ headers, example values) is shown as it is and marked ``translate="no"``; the ch
 messages (:mod:`crm_training.clients`) are English sentences: a Chinese report shows them as
 they are, marked ``lang="en"``, and says so.
 
-A folder that ``crm-training validate --out`` wrote holds tables, not the client's files: its
-mapping is read back from the check saved beside the tables (``validation/report.html``).
+A folder that ``crm-training validate --out`` wrote holds tables, not the client's files: how
+they were read and mapped is read back from the record saved beside the tables
+(``validation/sources.json``, loaded into ``data.meta["sources"]`` by
+:func:`~crm_training.clients.loader.load_saved`; its schema is
+:data:`~crm_training.clients.loader.SOURCES_FILE`), as it was written (redacted when the folder
+was anonymised). A folder written before that record existed has its mapping parsed from the
+sources section of its ``validation/report.html``, as earlier versions did; when that cannot be
+read either, the appendix lists the folder's tables and says that the mapping is not recorded.
 """
 from __future__ import annotations
 
@@ -33,9 +39,34 @@ class _Source:
     encoding: str = ""
     delimiter: str = ""
     header_line: int = 0
-    columns: list = field(default_factory=list)  # (client header, field)
+    columns: list = field(default_factory=list)  # (client header, field[, how[, rule]])
     ignored: list = field(default_factory=list)
     status: str = "ok"  # "ok", "not_read", "not_used"
+    kept: int | None = None  # rows left after the cleaning, when known
+    derived: list = field(default_factory=list)  # fields the kit made
+    codes: dict = field(default_factory=dict)  # field -> {client text: code}
+    sheet: str = ""
+
+
+# Words of the appendix that :data:`~crm_training.report.text.TEXT` does not hold yet (a key
+# there wins): the mapping's provenance and the rows kept.
+_WORDS = {
+    "dq_not_recorded": {
+        "en": "This folder does not record how the client's files were read and their columns "
+              "mapped: the files below are its tables.",
+        "zh": "该文件夹未记录客户文件的读取方式与列映射；下表列出的是其中的数据表。"},
+    "dq_by_mapping": {"en": "mapping file", "zh": "映射文件"},
+    "dq_kept": {"en": "{n} kept", "zh": "保留{n}行"},
+    "dq_sheet": {"en": "sheet {s}", "zh": "工作表{s}"},
+}
+
+
+def _t(key: str, language: str, **figures) -> str:
+    try:
+        return t(key, language, **figures)
+    except KeyError:
+        words = _WORDS[key]
+        return words.get(language, words["en"]).format(**figures)
 
 
 def data_quality_html(loaded, language: str = "en") -> str:
@@ -59,6 +90,8 @@ def data_quality_html(loaded, language: str = "en") -> str:
     sources, saved = _sources(loaded)
     if saved:
         parts.append(f"<p>{html.escape(t('dq_saved', language))}</p>")
+    elif getattr(loaded, "saved", None) is not None:
+        parts.append(f"<p>{html.escape(_t('dq_not_recorded', language))}</p>")
     parts.append(_sources_table(sources, language))
     e, w = len(report.errors), len(report.warnings)
     parts.append(_h(t("dq_validation", language,
@@ -90,17 +123,70 @@ def data_quality_html(loaded, language: str = "en") -> str:
 
 # ----------------------------------------------------------------------------- the sources
 def _sources(loaded) -> tuple[list[_Source], bool]:
-    """The files of the export (and whether they were read back from a saved check)."""
+    """The files of the export (and whether they were read back from a saved check: its
+    ``sources.json``, else the sources section of its report.html)."""
     if getattr(loaded, "saved", None) is not None:
-        saved = _saved_sources(loaded.saved)
+        data = getattr(loaded, "_data", None)
+        meta = getattr(data, "meta", None) or {}
+        saved = _recorded_sources(meta.get("sources"))
+        if saved is None:  # a folder written before sources.json
+            saved = _saved_sources(loaded.saved)
         if saved:
             return saved, True
     out = []
     for s in loaded.sources:
         status = "not_read" if not s.kind else ("ok" if s.used else "not_used")
-        out.append(_Source(s.file, s.table, s.rows, s.kind, s.encoding, s.delimiter,
-                           s.header_line, list(s.columns.items()), list(s.ignored), status))
+        how = getattr(s, "how", {})
+        rows = s.records if getattr(s, "records", None) is not None else s.rows
+        out.append(_Source(s.file, s.table, rows, s.kind, s.encoding, s.delimiter,
+                           s.header_line, [(k, v, how.get(k, "")) for k, v in s.columns.items()],
+                           list(s.ignored), status, getattr(s, "kept", None),
+                           list(getattr(s, "derived", ())), dict(getattr(s, "codes", {})),
+                           getattr(s, "sheet", "")))
     return out, False
+
+
+def _recorded_sources(record) -> list[_Source] | None:
+    """The sources of a ``sources.json`` record (see
+    :data:`~crm_training.clients.loader.SOURCES_FILE`); None when there is no record (or not
+    one of this version). Values of the wrong type are left out, never trusted.
+
+    >>> [s.columns for s in _recorded_sources({"version": 1, "sources": [{"file": "a.csv",
+    ...     "columns": [{"client": "Kunde", "kit": "customer_id", "how": "mapping"}]}]})]
+    [[('Kunde', 'customer_id', 'mapping', '')]]
+    """
+    from ..clients.loader import SOURCES_VERSION
+
+    if not isinstance(record, dict) or record.get("version") != SOURCES_VERSION or \
+            not isinstance(record.get("sources"), list):
+        return None
+
+    def text(v) -> str:
+        return v if isinstance(v, str) else ""
+
+    def count(v):
+        return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
+
+    def texts(v) -> list:
+        return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
+
+    out = []
+    for r in record["sources"]:
+        if not isinstance(r, dict):
+            continue
+        status = r.get("status") if r.get("status") in ("ok", "not_read", "not_used") else "ok"
+        columns = [(text(c.get("client")), text(c.get("kit")), text(c.get("how")),
+                    text(c.get("rule"))) for c in r.get("columns") or []
+                   if isinstance(c, dict)] if isinstance(r.get("columns"), list) else []
+        codes = r.get("codes") if isinstance(r.get("codes"), dict) else {}
+        out.append(_Source(
+            text(r.get("file")), text(r.get("table")) or None, count(r.get("rows_read")),
+            text(r.get("format")), text(r.get("encoding")), text(r.get("delimiter")),
+            count(r.get("header_line")) or 0, columns, texts(r.get("ignored")), status,
+            count(r.get("rows_kept")), texts(r.get("derived")),
+            {str(k): {str(a): str(b) for a, b in v.items()} for k, v in codes.items()
+             if isinstance(v, dict)}, text(r.get("sheet"))))
+    return out
 
 
 _SAVED_PRE = re.compile(r"<h2>Sources</h2>\s*<pre>(.*?)</pre>", re.S)
@@ -169,15 +255,46 @@ def _sources_table(sources: list[_Source], language: str) -> str:
                     repr(s.delimiter) if language == "en" else f"“{s.delimiter}”"))
             if s.header_line > 1:
                 bits.append(_esc(t("dq_header_line", language, n=s.header_line)))
+            if s.sheet and "!" not in s.file:  # (a file of several sheets names it)
+                bits.append(_esc(_t("dq_sheet", language, s="")) + _client(s.sheet))
             how = how.join(b for b in bits if b)
         sep = "; " if language == "en" else "；"
-        mapping = sep.join(f"{_client(src)} → {_field(s.table, dst, language)}"
-                           for src, dst in s.columns)
-        rows.append([_client(s.file), _table_name(s.table, language),
-                     _number(s.rows) if s.rows is not None else "", how, mapping,
-                     sep.join(_client(c) for c in s.ignored)])
+        colon, comma = (": ", ", ") if language == "en" else ("：", "，")
+        mapping = [_pair(s.table, c, language) for c in s.columns]
+        mapping += [_field(s.table, k, language) + colon + _word("dq_derived", language)
+                    for k in s.derived]  # made by the kit (an id per row)
+        mapping += [_field(s.table, k, language) + colon + comma.join(
+            f"{_client(a)} → {_client(b)}" for a, b in words.items())
+            for k, words in s.codes.items() if words]  # the mapping's codes
+        n = _number(s.rows) if s.rows is not None else ""
+        if n and s.status == "ok" and s.kept is not None and s.kept != s.rows:
+            n = _Number(f"{n}{' (' if language == 'en' else '（'}"
+                        f"{_esc(_t('dq_kept', language, n=fmt_num(s.kept)))}"
+                        f"{')' if language == 'en' else '）'}")
+        rows.append([_client(s.file), _table_name(s.table, language), n, how,
+                     sep.join(mapping), sep.join(_client(c) for c in s.ignored)])
     return _table(language, ["dq_file", "dq_table", "dq_rows", "dq_read_as", "dq_mapping",
                              "dq_ignored"], rows, t("dq_no_sources", language))
+
+
+def _pair(table, column: tuple, language: str) -> str:
+    """``client header → field`` (a tuple of the header, the field, how it was decided and the
+    rule of a field made from the column's content), marked when a mapping file decided."""
+    src, dst, how, rule = (tuple(column) + ("", ""))[:4]
+    left, right = (" (", ")") if language == "en" else ("（", "）")
+    if how == "content" and rule:  # no field of its own: the rule says what it gives
+        target = _field(table, dst, language) if dst in _names(table) else ""
+        target += f"{left if target else left.lstrip()}{_checker(rule, language)}{right}"
+    else:
+        target = _field(table, dst, language)
+    if how == "mapping":
+        target += f"{left}{_esc(_t('dq_by_mapping', language))}{right}"
+    return f"{_client(src)} → {target}"
+
+
+def _names(table) -> tuple:
+    spec = TABLES.get(str(table or ""))
+    return tuple(spec.names) if spec else ()
 
 
 # ----------------------------------------------------------------------------- cells
