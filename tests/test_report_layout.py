@@ -239,16 +239,24 @@ def test_counts_are_drawn_on_whole_ticks():
     from crm_training.service.erlang import staffing_table
     from crm_training.service.plotting import plot_staffing
 
-    fig = plot_staffing(staffing_table(2 / 3600, 360, 20).head(3))  # a quiet desk: 1-3 agents
-    agents = fig.axes[0].get_xticks()
-    lo, hi = fig.axes[0].get_xlim()
-    shown = [x for x in agents if lo <= x <= hi]
-    assert len(shown) >= 2 and all(float(x).is_integer() for x in agents), agents
-    fig = plot_cash_flows(initiative_cash_flows(1000, 600, 100, horizon_years=3))
-    assert [float(x) for x in fig.axes[0].get_xticks()] == [0.0, 1.0, 2.0, 3.0]
-    ax = plot_class_shares(pd.Series(["high", "medium", "medium", "potential"]))
-    assert all(float(y).is_integer() for y in ax.get_yticks())
-    plt.close("all")
+    import matplotlib
+
+    for language in ("en", "zh"):  # as the report draws them, in either language
+        with matplotlib.rc_context():
+            quiet = staffing_table(2 / 3600, 360, 20).head(3)  # a quiet desk: 1-3 agents
+            fig = plot_staffing(quiet, language=language)
+            agents = fig.axes[0].get_xticks()
+            lo, hi = fig.axes[0].get_xlim()
+            shown = [x for x in agents if lo <= x <= hi]
+            assert len(shown) >= 2 and all(float(x).is_integer() for x in agents), agents
+            fig = plot_cash_flows(initiative_cash_flows(1000, 600, 100, horizon_years=3),
+                                  currency="CNY", language=language)
+            assert [float(x) for x in fig.axes[0].get_xticks()] == [0.0, 1.0, 2.0, 3.0]
+            ax = plot_class_shares(pd.Series(["high", "medium", "medium", "potential"]),
+                                   language=language)
+            assert all(float(y).is_integer() for y in ax.get_yticks())
+        plt.close("all")
+    assert fig.axes[0].get_xlabel() == "年" and ax.get_ylabel() == "客户数"
 
 
 # ----------------------------------------------------------------------------- said once

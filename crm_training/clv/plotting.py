@@ -7,13 +7,18 @@ RFM frame, draws on a matplotlib Axes (a new one unless ``ax`` is given) and ret
 * :func:`plot_calibration_vs_holdout` - expected vs actual holdout purchases by calibration
   frequency (the usual check of a model on a time split);
 * :func:`plot_holdout` - cumulative repeat purchases over the calibration and holdout weeks,
-  actual vs model, from a :func:`~crm_training.clv.holdout_check` result, labelled in English or
-  Chinese, with the holdout error stated.
+  actual vs model, from a :func:`~crm_training.clv.holdout_check` result, with the holdout
+  error stated.
+
+The two matrices and :func:`plot_holdout` take ``language="en"`` or "zh" and draw their words
+in it (:data:`crm_training.i18n.CHART_WORDS`).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from ..i18n import CHART_WORDS, chart_words, ensure_cjk_font
 
 __all__ = ["frequency_recency_grid", "period_transactions", "calibration_vs_holdout",
            "plot_frequency_recency_matrix",
@@ -69,30 +74,50 @@ def frequency_recency_grid(model, data: pd.DataFrame, quantity: str = "purchases
                         columns=pd.Index(rec, name="recency"))
 
 
-def _matrix(grid: pd.DataFrame, title: str, ax):
+def _matrix(grid: pd.DataFrame, words: dict, ax):
     ax = _axes(ax)
     im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis",
                    extent=(grid.columns[0] - 0.5, grid.columns[-1] + 0.5,
                            grid.index[0] - 0.5, grid.index[-1] + 0.5))
     ax.figure.colorbar(im, ax=ax)
-    ax.set_xlabel("recency (time of last purchase)")
-    ax.set_ylabel("frequency (repeat purchases)")
-    ax.set_title(title)
+    ax.set_xlabel(words["x"])
+    ax.set_ylabel(words["y"])
+    ax.set_title(words["title"])
     return ax
 
 
 def plot_frequency_recency_matrix(model, data: pd.DataFrame, future_t: float = 1.0,
-                                  max_frequency: int | None = None, ax=None):
+                                  max_frequency: int | None = None, ax=None, *,
+                                  language: str = "en"):
     """Heat map of expected purchases in the next ``future_t`` by frequency and recency."""
+    words = chart_words("frequency_recency", language, future_t=future_t)
+    ensure_cjk_font(language)
     grid = frequency_recency_grid(model, data, "purchases", future_t, max_frequency)
-    return _matrix(grid, f"Expected purchases in the next {future_t:g} time units", ax)
+    return _matrix(grid, words, ax)
 
 
 def plot_probability_alive_matrix(model, data: pd.DataFrame, max_frequency: int | None = None,
-                                  ax=None):
-    """Heat map of the probability that a customer is still active, by frequency and recency."""
+                                  ax=None, *, language: str = "en"):
+    """Heat map of the probability that a customer is still active, by frequency and recency.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from crm_training.clv import BetaGeoModel
+    >>> m = BetaGeoModel()
+    >>> m.params_ = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> data = pd.DataFrame({"customer_id": [1, 2], "frequency": [0, 4],
+    ...                      "recency": [0.0, 30.0], "T": [38.0, 38.0]})
+    >>> with matplotlib.rc_context():
+    ...     ax = plot_probability_alive_matrix(m, data, language="zh")
+    >>> ax.get_title(), ax.get_ylabel()
+    ('客户存活概率', '重复购买次数')
+    """
+    words = chart_words("p_alive", language)
+    ensure_cjk_font(language)
     grid = frequency_recency_grid(model, data, "alive", max_frequency=max_frequency)
-    return _matrix(grid, "Probability of being active", ax)
+    return _matrix(grid, words, ax)
 
 
 def period_transactions(model, data: pd.DataFrame, max_frequency: int = 7,
@@ -154,24 +179,8 @@ def plot_calibration_vs_holdout(model, split: pd.DataFrame, max_frequency: int =
     return ax
 
 
-#: the words of :func:`plot_holdout`, by language
-HOLDOUT_LABELS = {
-    "en": {"title": "Cumulative repeat purchases: actual vs {model}",
-           "x_weeks": "weeks since the first purchase in the data",
-           "x_days": "days since the first purchase in the data",
-           "x_units": "time since the first purchase in the data ({scaler:g}-day units)",
-           "y": "cumulative repeat purchases", "actual": "actual",
-           "model": "model, from first purchase dates only",
-           "forecast": "forecast from each customer's history",
-           "calibration_end": "end of calibration ({date})",
-           "error": "holdout: forecast {predicted} vs actual {actual} repeat purchases ({error})"},
-    "zh": {"title": "累计重复购买：实际与{model}模型对比",
-           "x_weeks": "自数据中首次购买起的周数", "x_days": "自数据中首次购买起的天数",
-           "x_units": "自数据中首次购买起的时间（单位：{scaler:g}天）",
-           "y": "累计重复购买次数", "actual": "实际", "model": "模型（仅依据首次购买日期）",
-           "forecast": "依据每位客户历史的预测", "calibration_end": "校准期结束（{date}）",
-           "error": "保留期：预测重复购买{predicted}次，实际{actual}次（{error}）"},
-}
+#: the words of :func:`plot_holdout`, by language (``CHART_WORDS["holdout"]``)
+HOLDOUT_LABELS = CHART_WORDS["holdout"]
 
 
 def plot_holdout(check: dict, language: str = "en", ax=None):
@@ -184,7 +193,7 @@ def plot_holdout(check: dict, language: str = "en", ax=None):
     calibration history added to the calibration's actual count - the forecast the CLV rests
     on, whose error (predicted / actual - 1 over the holdout) is written on the chart. A dashed
     line marks the end of the calibration. Title, axes and legend are in ``language`` ("en" or
-    "zh"; Chinese needs a CJK font, see :func:`crm_training.fonts.configure_matplotlib`).
+    "zh"; a CJK font is then put first, see :func:`crm_training.i18n.ensure_cjk_font`).
 
     Examples
     --------
@@ -193,16 +202,16 @@ def plot_holdout(check: dict, language: str = "en", ax=None):
     >>> import crm_training
     >>> from crm_training.clv import holdout_check
     >>> check = holdout_check(crm_training.generate("retail", 1000, seed=1).transactions)
-    >>> ax = plot_holdout(check, language="zh")
+    >>> with matplotlib.rc_context():
+    ...     ax = plot_holdout(check, language="zh")
     >>> ax.get_ylabel(), len(ax.get_lines())
     ('累计重复购买次数', 4)
     """
-    if language not in HOLDOUT_LABELS:
-        raise ValueError(f"language must be one of {tuple(HOLDOUT_LABELS)}, not {language!r}")
+    words = chart_words("holdout", language)
     for key in ("tracking", "calibration_weeks", "predicted", "actual", "error"):
         if key not in check:
             raise ValueError(f"check has no {key!r}: make it with crm_training.clv.holdout_check")
-    words = HOLDOUT_LABELS[language]
+    ensure_cjk_font(language)
     track = check["tracking"]
     scaler = float(check.get("time_scaler", 7.0))
     ax = _axes(ax, figsize=(7, 4.5))

@@ -2,12 +2,16 @@
 difference-in-differences, cash flows, the roadmap Gantt chart and the maturity radar.
 
 Apart from the maths: each function takes what an evaluation function returned and returns a
-matplotlib Figure. matplotlib is imported only when drawing.
+matplotlib Figure. matplotlib is imported only when drawing. :func:`plot_cash_flows`,
+:func:`plot_roadmap` and :func:`plot_maturity_radar` take ``language="en"`` or "zh" and draw
+their words in it (:mod:`crm_training.i18n`).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from ..i18n import chart_words, ensure_cjk_font
 
 
 def _fig(ncols=1, figsize=(6, 4), **kw):
@@ -101,8 +105,11 @@ def plot_did(result: dict):
     return fig
 
 
-def plot_cash_flows(cash_flows: pd.DataFrame):
+def plot_cash_flows(cash_flows: pd.DataFrame, *, currency: str | None = None,
+                    language: str = "en"):
     """Net cash flow per year (bars) and cumulative discounted cash flow (line).
+
+    ``currency`` (e.g. "CNY") labels the y axis; words in ``language`` ("en" or "zh").
 
     Examples
     --------
@@ -114,27 +121,37 @@ def plot_cash_flows(cash_flows: pd.DataFrame):
     'year'
     >>> [int(x) for x in fig.axes[0].get_xticks()]  # whole years, none before year 0
     [0, 1, 2, 3]
+    >>> with matplotlib.rc_context():
+    ...     fig = plot_cash_flows(initiative_cash_flows(1000, 600, 100), currency="CNY",
+    ...                           language="zh")
+    >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+    ('年', '金额（CNY）')
     """
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
+    w = chart_words("cash_flows", language, currency=currency)
+    ensure_cjk_font(language)
     fig, (ax,) = _fig(figsize=(7, 4))
     t = cash_flows
-    ax.bar(t["year"], t["net"], color=np.where(t["net"] >= 0, "C2", "C3"), label="net cash flow")
-    ax.plot(t["year"], t["cumulative_discounted"], "o-", color="black",
-            label="cumulative discounted (NPV so far)")
+    ax.bar(t["year"], t["net"], color=np.where(t["net"] >= 0, "C2", "C3"), label=w["net"])
+    ax.plot(t["year"], t["cumulative_discounted"], "o-", color="black", label=w["cumulative"])
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("year")
+    ax.set_xlabel(w["x"])
     years = t["year"].to_numpy()
     ax.xaxis.set_major_locator(FixedLocator(years) if len(years) <= 12
                                else MaxNLocator(integer=True))
-    ax.set_ylabel("currency")
-    ax.set_title("Initiative cash flows")
+    ax.set_ylabel(w["y"] if not currency else w["y_currency"])
+    ax.set_title(w["title"])
     ax.legend()
     return fig
 
 
-def plot_roadmap(plan: pd.DataFrame, today=None, chinese: bool = False):
+def plot_roadmap(plan: pd.DataFrame, today=None, chinese: bool = False, *,
+                 language: str | None = None):
     """Gantt chart of the roadmap; the done part of each bar is filled by its progress.
+
+    ``language`` "en" or "zh" (``chinese=True`` is the older spelling of "zh") names the phases,
+    the title and the legend; Chinese dates are written as numbers (2025-03).
 
     Examples
     --------
@@ -144,29 +161,42 @@ def plot_roadmap(plan: pd.DataFrame, today=None, chinese: bool = False):
     >>> fig = plot_roadmap(roadmap_plan("2025-01-06"), today="2025-03-01")
     >>> len(fig.axes[0].patches)
     12
+    >>> with matplotlib.rc_context():
+    ...     fig = plot_roadmap(roadmap_plan("2025-01-06"), language="zh")
+    >>> fig.axes[0].get_title()
+    'CRM实施路线图'
     """
     import matplotlib.dates as mdates
 
+    language = language or ("zh" if chinese else "en")
+    w = chart_words("roadmap", language)
+    ensure_cjk_font(language)
     fig, (ax,) = _fig(figsize=(9, 3.5))
-    names = plan["phase_zh" if chinese else "phase_en"].tolist()
+    names = plan["phase_zh" if language == "zh" else "phase_en"].tolist()
     start = mdates.date2num(plan["planned_start"])
     width = mdates.date2num(plan["planned_end"]) - start
     y = np.arange(len(plan))
     ax.barh(y, width, left=start, color="C0", alpha=0.25)
     ax.barh(y, width * plan["progress"].to_numpy(float), left=start, color="C0")
     if today is not None:
-        ax.axvline(mdates.date2num(pd.Timestamp(today)), color="C3", ls="--", label="today")
+        ax.axvline(mdates.date2num(pd.Timestamp(today)), color="C3", ls="--", label=w["today"])
         ax.legend(loc="lower right")
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.xaxis_date()
-    ax.set_title("CRM implementation roadmap")
+    if language == "zh":  # no English month names
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.set_title(w["title"])
     fig.autofmt_xdate()
     return fig
 
 
-def plot_maturity_radar(card: pd.DataFrame, chinese: bool = False):
+def plot_maturity_radar(card: pd.DataFrame, chinese: bool = False, *,
+                        language: str | None = None):
     """Radar chart of a :func:`maturity_scorecard`: score and target per dimension (1-5).
+
+    ``language`` "en" or "zh" (``chinese=True`` is the older spelling of "zh") names the
+    dimensions, the title and the legend.
 
     Examples
     --------
@@ -178,11 +208,14 @@ def plot_maturity_radar(card: pd.DataFrame, chinese: bool = False):
     >>> fig.axes[0].name
     'polar'
     """
+    language = language or ("zh" if chinese else "en")
+    w = chart_words("maturity", language)
+    ensure_cjk_font(language)
     fig, (ax,) = _fig(figsize=(5.5, 5.5), subplot_kw={"projection": "polar"})
-    labels = card["dimension_zh"].tolist() if chinese else [str(i) for i in card.index]
+    labels = card["dimension_zh"].tolist() if language == "zh" else [str(i) for i in card.index]
     angles = np.linspace(0, 2 * np.pi, len(card), endpoint=False)
     closed = np.r_[angles, angles[:1]]
-    for col, style, name in (("score", "o-", "score"), ("target", "--", "target")):
+    for col, style, name in (("score", "o-", w["score"]), ("target", "--", w["target"])):
         v = card[col].to_numpy(float)
         ax.plot(closed, np.r_[v, v[:1]], style, label=name)
     v = card["score"].to_numpy(float)
@@ -191,6 +224,6 @@ def plot_maturity_radar(card: pd.DataFrame, chinese: bool = False):
     ax.set_ylim(0, 5)
     ax.set_yticks([1, 2, 3, 4, 5])
     overall = card.attrs.get("overall")
-    ax.set_title("CRM maturity" + (f" (overall {overall})" if overall is not None else ""))
+    ax.set_title(w["title"] if overall is None else w["title_overall"].format(overall=overall))
     ax.legend(loc="lower right", bbox_to_anchor=(1.25, -0.05))
     return fig

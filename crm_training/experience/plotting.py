@@ -3,6 +3,8 @@ the five-principles audit (radar and bars), sentiment confusion matrix and click
 
 Apart from the maths: each function takes the table a maths function returned and returns a
 matplotlib Figure (the notebook decides to show it). matplotlib is imported only when drawing.
+:func:`plot_satisfaction` and :func:`plot_audit_radar` take ``language="en"`` or "zh" and draw
+their words in it (:mod:`crm_training.i18n`).
 
 Examples
 --------
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..charts import annotated_matrix
+from ..i18n import chart_words, code_label, ensure_cjk_font
 from .principles import PRINCIPLE_LABELS, PRINCIPLES
 
 
@@ -53,20 +56,48 @@ def plot_funnel(table: pd.DataFrame, by: str | None = None):
     return fig
 
 
-def plot_satisfaction(table: pd.DataFrame, metric: str = "csat"):
+def plot_satisfaction(table: pd.DataFrame, metric: str = "csat", *, language: str = "en",
+                      industry=None):
     """Horizontal bars of a metric per group with its confidence interval as error bars
-    (``table`` from :func:`~crm_training.experience.satisfaction_table`)."""
+    (``table`` from :func:`~crm_training.experience.satisfaction_table`).
+
+    Title and axis in ``language``; the groups (touchpoints, channels...) are named in it too,
+    touchpoints in the words of ``industry`` when given (:mod:`crm_training.report.vocabulary`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> t = pd.DataFrame({"nps": [10.0, 30.0], "nps_low": [0.0, 20.0], "nps_high": [20.0, 40.0]},
+    ...                  index=["store", "app"])
+    >>> ax = plot_satisfaction(t, "nps").axes[0]
+    >>> ax.get_title(), [x.get_text() for x in ax.get_yticklabels()]
+    ('NPS with confidence intervals', ['store', 'app'])
+    >>> with matplotlib.rc_context():
+    ...     ax = plot_satisfaction(t, "nps", language="zh", industry="bank").axes[0]
+    >>> ax.get_title(), [x.get_text() for x in ax.get_yticklabels()]
+    ('净推荐值及置信区间', ['网点', '手机银行'])
+    """
+    w = chart_words("satisfaction", language)
     for c in (metric, f"{metric}_low", f"{metric}_high"):
         if c not in table.columns:
             raise ValueError(f"table: missing column {c!r}; pass satisfaction_table(...)")
+    ensure_cjk_font(language)
     t = table.sort_values(metric)
-    labels = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in t.index]
+
+    def name(code):
+        if language == "en" and industry is None:
+            return str(code)
+        return code_label(code, language, industry)
+
+    labels = [" / ".join(map(name, i)) if isinstance(i, tuple) else name(i) for i in t.index]
     fig, ax = _fig((6, 0.4 * len(t) + 1.5))
     err = np.vstack([t[metric] - t[f"{metric}_low"], t[f"{metric}_high"] - t[metric]])
     ax.barh(labels, t[metric], xerr=err, capsize=3, color="tab:blue", alpha=0.8)
-    ax.set_xlabel({"csat": "CSAT (share 4-5)", "nps": "NPS (points)",
-                   "effort": "effort (1 easy - 7 hard)"}.get(metric, metric))
-    ax.set_title(f"{metric.upper()} with confidence intervals")
+    ax.set_xlabel(w.get(f"x_{metric}", metric if language == "en"
+                        else code_label(metric, language)))
+    shown = w.get(metric) or (metric.upper() if language == "en" else code_label(metric, language))
+    ax.set_title(w["title"].format(metric=shown))
     fig.tight_layout()
     return fig
 
@@ -85,19 +116,29 @@ def plot_journeys(table: pd.DataFrame):
     return fig
 
 
-def plot_audit_radar(scorecard: pd.DataFrame, touchpoints=None, chinese: bool = False):
-    """Radar chart of the five principle scores (1-5) per touchpoint."""
+def plot_audit_radar(scorecard: pd.DataFrame, touchpoints=None, chinese: bool = False, *,
+                     language: str | None = None, industry=None):
+    """Radar chart of the five principle scores (1-5) per touchpoint.
+
+    ``language`` "en" or "zh" (``chinese=True`` is the older spelling of "zh") names the
+    principles, the title and the touchpoints (in the words of ``industry`` when given).
+    """
+    language = language or ("zh" if chinese else "en")
+    w = chart_words("audit_radar", language)
+    ensure_cjk_font(language)
     rows = scorecard if touchpoints is None else scorecard.loc[list(touchpoints)]
     angles = np.linspace(0, 2 * np.pi, len(PRINCIPLES), endpoint=False)
     fig, ax = _fig((5, 5), subplot_kw={"projection": "polar"})
     for name, r in rows.iterrows():
         vals = r[list(PRINCIPLES)].to_numpy(float)
-        ax.plot(np.r_[angles, angles[:1]], np.r_[vals, vals[:1]], label=str(name))
+        shown = str(name) if language == "en" and industry is None \
+            else code_label(name, language, industry)
+        ax.plot(np.r_[angles, angles[:1]], np.r_[vals, vals[:1]], label=shown)
         ax.fill(np.r_[angles, angles[:1]], np.r_[vals, vals[:1]], alpha=0.1)
-    ax.set_xticks(angles, [PRINCIPLE_LABELS[p][1 if chinese else 0] for p in PRINCIPLES])
+    ax.set_xticks(angles, [PRINCIPLE_LABELS[p][language == "zh"] for p in PRINCIPLES])
     ax.set_ylim(0, 5)
     ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.1), fontsize=8)
-    ax.set_title("Five design principles audit")
+    ax.set_title(w["title"])
     return fig
 
 

@@ -2,7 +2,8 @@
 programme against no programme, and the measured uplift against the naive comparison.
 
 Apart from the maths: each function takes what a maths function returned and returns a
-matplotlib Figure. matplotlib is imported only when drawing.
+matplotlib Figure. matplotlib is imported only when drawing. :func:`plot_uplift` takes
+``language="en"`` or "zh" and draws its words in it (:mod:`crm_training.i18n`).
 
 Examples
 --------
@@ -18,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..charts import annotated_matrix
+from ..i18n import chart_words, code_label, ensure_cjk_font
 
 
 def _fig(figsize, **kw):
@@ -69,28 +71,45 @@ def plot_programme_effect(summary: dict):
     return fig
 
 
-def plot_uplift(measured: dict, naive: dict | None = None, truth: float | None = None):
+def plot_uplift(measured: dict, naive: dict | None = None, truth: float | None = None, *,
+                language: str = "en"):
     """Measured uplift with its interval, against the naive member/non-member comparison and the
     true effect when known (synthetic data). Each estimate is written beside its marker; the
-    chart is one row high per estimate (two markers need no half-page frame)."""
+    chart is one row high per estimate (two markers need no half-page frame). Words in
+    ``language`` ("en" or "zh").
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> with matplotlib.rc_context():
+    ...     fig = plot_uplift({"effect": 0.1, "ci_low": 0.05, "ci_high": 0.15}, {"effect": 0.3},
+    ...                       language="zh")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['匹配对照', '简单对比']
+    """
+    w = chart_words("uplift", language)
+    ensure_cjk_font(language)
     fig, ax = _fig((6, 1.3 + 0.55 * (1 + (naive is not None))))
     labels, vals = ["matched (enrolment DiD)"], [measured["effect"]]
     ax.errorbar([measured["effect"]], [0], xerr=[[measured["effect"] - measured["ci_low"]],
                                                   [measured["ci_high"] - measured["effect"]]],
-                fmt="o", capsize=4, label="matched, 95% interval")
+                fmt="o", capsize=4, label=w["matched"])
     if naive is not None:
-        ax.plot([naive["effect"]], [1], "s", color="tab:red", label="naive members vs others")
+        ax.plot([naive["effect"]], [1], "s", color="tab:red", label=w["naive"])
         labels.append("naive")
         vals.append(naive["effect"])
     if truth is not None:
-        ax.axvline(truth, color="green", ls="--", label="true effect")
+        ax.axvline(truth, color="green", ls="--", label=w["true"])
     for y, v in enumerate(vals):
         ax.annotate(f"{v:+.0%}", (v, y), xytext=(0, 6), textcoords="offset points",
                     ha="center", va="bottom", fontsize=8)
+    if language != "en":
+        labels = [code_label(lab, language) for lab in labels]
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(-0.6, len(labels) - 0.4)
-    ax.set_xlabel("relative change of purchase rate")
+    ax.set_xlabel(w["x"])
     ax.legend(fontsize=8)
-    ax.set_title("Loyalty programme uplift: self-selection bias")
+    ax.set_title(w["title"])
     fig.tight_layout()
     return fig

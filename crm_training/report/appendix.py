@@ -50,23 +50,8 @@ class _Source:
 
 # Words of the appendix that :data:`~crm_training.report.text.TEXT` does not hold yet (a key
 # there wins): the mapping's provenance and the rows kept.
-_WORDS = {
-    "dq_not_recorded": {
-        "en": "This folder does not record how the client's files were read and their columns "
-              "mapped: the files below are its tables.",
-        "zh": "该文件夹未记录客户文件的读取方式与列映射；下表列出的是其中的数据表。"},
-    "dq_by_mapping": {"en": "mapping file", "zh": "映射文件"},
-    "dq_kept": {"en": "{n} kept", "zh": "保留{n}行"},
-    "dq_sheet": {"en": "sheet {s}", "zh": "工作表{s}"},
-}
-
-
 def _t(key: str, language: str, **figures) -> str:
-    try:
-        return t(key, language, **figures)
-    except KeyError:
-        words = _WORDS[key]
-        return words.get(language, words["en"]).format(**figures)
+    return t(key, language, **figures)
 
 
 def data_quality_html(loaded, language: str = "en") -> str:

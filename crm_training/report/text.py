@@ -5,19 +5,22 @@ Headings, labels, table headers, chart titles and sentence templates live in one
 sentences of the executive summary and of each section are built from the computed
 :class:`~.findings.Findings` (:func:`executive_summary`, :func:`section_text`), so that they carry
 the numbers of this client, never canned text. :func:`styled` gives a table with translated
-headers and formatted numbers, :func:`localise` puts translated titles and labels on a chart of
-the package. Chinese terms follow the course syllabus and :data:`crm_training.schema.CODE_LABELS_ZH`.
+headers and formatted numbers. The charts draw their own words in the report's language
+(``language=`` of each plotting function, words in :data:`crm_training.i18n.CHART_WORDS`). Chinese
+terms follow the course syllabus and :data:`crm_training.schema.CODE_LABELS_ZH`.
 """
 from __future__ import annotations
 
+import datetime
 import html
+import os
 import re
 
 import numpy as np
 import pandas as pd
 
-from ..schema import CODE_LABELS_ZH
-from ..segmentation import RFM_SEGMENT_LABELS_ZH
+from ..i18n import CHART_WORDS, EXTRA_ZH  # noqa: F401  (EXTRA_ZH: the code labels, re-exported)
+from ..i18n import code_label as _code_label
 from .findings import LANGUAGES
 
 # ----------------------------------------------------------------------------- the phrase book
@@ -266,6 +269,13 @@ TEXT = {
     "dq_saved": {"en": "The folder was checked and saved by crm-training; the files below are "
                        "those of the client's export.",
                  "zh": "该文件夹已经过本工具包的检查与保存；下表列出的是客户导出的原始文件。"},
+    "dq_not_recorded": {
+        "en": "This folder does not record how the client's files were read and their columns "
+              "mapped: the files below are its tables.",
+        "zh": "该文件夹未记录客户文件的读取方式与列映射；下表列出的是其中的数据表。"},
+    "dq_by_mapping": {"en": "mapping file", "zh": "映射文件"},
+    "dq_kept": {"en": "{n} kept", "zh": "保留{n}行"},
+    "dq_sheet": {"en": "sheet {s}", "zh": "工作表{s}"},
     "dq_validation": {"en": "Validation: {errors}, {warnings}", "zh": "数据校验：{errors}，{warnings}"},
     "dq_errors": {"en": "{n} error{s}", "zh": "{n}个错误"},
     "dq_warnings": {"en": "{n} warning{s}", "zh": "{n}个警告"},
@@ -458,59 +468,34 @@ PHASES = {
 
 PRIORITY = {"high": ("high", "高"), "medium": ("medium", "中"), "low": ("low", "低")}
 
-#: chart texts: title, x label, y label and the legend (the package's English entry, by its
-#: start, -> the entry shown)
-CHARTS = {
-    "lorenz": {"en": ("Lorenz curve of {measure}", "cumulative share of customers (smallest first)",
-                      "cumulative share of {measure}",
-                      {"customers (Gini": "customers (Gini {gini})",
-                       "perfect equality": "perfect equality"}),
-               "zh": ("{measure}洛伦兹曲线", "客户累计占比（从小到大）", "{measure}累计占比",
-                      {"customers (Gini": "客户（基尼系数{gini}）", "perfect equality": "完全平均线"})},
-    "tiers": {"en": ("Customers per value tier", "", "customers", None),
-              "zh": ("各价值层级客户数", "", "客户数", None)},
-    "p_alive": {"en": ("Probability of being active", "recency (day of last purchase)",
-                       "frequency (repeat purchases)", None),
-                "zh": ("客户存活概率", "最近一次购买时间（天）", "重复购买次数", None)},
-    "touchpoints": {"en": ("NPS by touchpoint with 95% intervals", "NPS (points)", "", None),
-                    "zh": ("各触点净推荐值及95%置信区间", "净推荐值（分）", "", None)},
-    "uplift": {"en": ("Loyalty programme uplift: self-selection bias",
-                      "relative change of purchase rate", "",
-                      {"matched": "matched customers, 95% interval",
-                       "naive": "naive: members vs others", "true": "true effect"}),
-               "zh": ("忠诚度计划的提升：自我选择偏差", "购买频率的相对变化", "",
-                      {"matched": "匹配对照（95%置信区间）", "naive": "会员与非会员简单对比",
-                       "true": "真实效果"})},
-    "staffing": {"en": ("Erlang C staffing", "agents", "share answered within target",
-                        {"service level": "service level", "target": "target",
-                         "average speed of answer": "average speed of answer (s)"}),
-                 "zh": ("Erlang C人员配置", "客服人数", "目标时间内接通比例",
-                        {"service level": "服务水平", "target": "目标",
-                         "average speed of answer": "平均应答时间（秒）"})},
-    "cash_flows": {"en": ("Cash flows of the recommended actions", "year", "{currency}",
-                          {"net cash flow": "net cash flow",
-                           "cumulative discounted": "cumulative discounted (NPV so far)"}),
-                   "zh": ("建议行动的现金流", "年", "{currency}",
-                          {"net cash flow": "净现金流",
-                           "cumulative discounted": "累计折现现金流（截至当年的净现值）"})},
-}
-
-#: labels of codes that are not in the schema's table
-EXTRA_ZH = {**RFM_SEGMENT_LABELS_ZH, "matched (enrolment DiD)": "匹配对照", "naive": "简单对比",
-            "all": "全部", "other": "其他", "high": "高价值", "medium": "中价值",
-            "potential": "潜力价值", "first_response_h_median": "首次响应（小时）",
-            "resolution_h_median": "解决时间（小时）", "fcr_rate": "首次联系解决率",
-            "sla_attainment": "服务水平达成率", "csat": "满意度",
-            "service level": "服务水平", "average speed of answer": "平均应答时间",
-            "account_manager": "客户经理", "search": "搜索", "product_page": "商品页",
-            "booking": "预订", "payment": "支付", "onboarding": "开户/入网", "billing": "账单",
-            "store_visit": "到店", "after_sales": "售后"}
-
-
 # ----------------------------------------------------------------------------- formatting
 def _check(language):
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+
+
+def build_date(environ=None) -> datetime.date:
+    """The date a report says it was built: from ``SOURCE_DATE_EPOCH`` when set (seconds since
+    1970-01-01 UTC, the reproducible-builds convention, so two runs with the same seed give the
+    same report on any day), else today.
+
+    Examples
+    --------
+    >>> build_date({"SOURCE_DATE_EPOCH": "1735689600"})
+    datetime.date(2025, 1, 1)
+    >>> build_date({}) == datetime.date.today()
+    True
+    """
+    env = os.environ if environ is None else environ
+    epoch = str(env.get("SOURCE_DATE_EPOCH", "")).strip()
+    if not epoch:
+        return datetime.date.today()
+    try:
+        seconds = int(epoch)
+    except ValueError:
+        raise ValueError("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 "
+                         f"UTC, not {epoch!r}") from None
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc).date()
 
 
 def fmt_pct(x, digits: int = 0) -> str:
@@ -550,11 +535,9 @@ from .vocabulary import touchpoint_label  # noqa: E402  (no cycle: vocabulary im
 
 
 def code_label(code, language: str) -> str:
-    """A code of the data (channel, tier, segment...) in the report's language."""
-    code = str(code)
-    if language == "zh":
-        return CODE_LABELS_ZH.get(code) or EXTRA_ZH.get(code) or code
-    return code.replace("_", " ")
+    """A code of the data (channel, tier, segment...) in the report's language
+    (:func:`crm_training.i18n.code_label`)."""
+    return _code_label(code, language)
 
 
 def t(key: str, language: str = "en", **figures) -> str:
@@ -1007,64 +990,10 @@ def _left(styler, columns):
     return styler
 
 
-def localise(fig_or_ax, chart: str, language: str, industry=None, **figures):
-    """Put the title, axis labels, legend and tick labels of ``chart`` in ``language``.
-
-    Works on the Axes or Figure a package plot returns (the first Axes is labelled); code tick
-    labels (channels, tiers, touchpoints) are translated too, touchpoints in the words of
-    ``industry`` (:mod:`.vocabulary`). Returns the figure.
-    """
-    from ..schema import TOUCHPOINTS
-    from .vocabulary import touchpoint_label
-
-    _check(language)
-
-    def label(txt):
-        if industry is not None and txt in TOUCHPOINTS:
-            return touchpoint_label(txt, industry, language)
-        return header(txt, language)
-
-    ax = fig_or_ax.axes[0] if hasattr(fig_or_ax, "axes") and not hasattr(fig_or_ax, "plot") \
-        else fig_or_ax
-    title, xlabel, ylabel, legend = CHARTS[chart][language]
-    ax.set_title(title.format(**figures))
-    ax.set_xlabel(xlabel.format(**figures))
-    ax.set_ylabel(ylabel.format(**figures))
-    fig = ax.figure
-    if legend is not None:  # rename the entries of the package's own legend
-        for a in fig.axes:
-            if a.get_legend() is not None:
-                for entry in a.get_legend().get_texts():
-                    shown = next((v for k, v in legend.items() if entry.get_text().startswith(k)),
-                                 None)
-                    if shown is not None:
-                        entry.set_text(shown.format(**figures))
-    for a in fig.axes:
-        for axis in (a.xaxis, a.yaxis):
-            labels = axis.get_ticklabels()
-            texts = [lab.get_text() for lab in labels]
-            if any(txt and not _numeric(txt) for txt in texts):
-                axis.set_ticks(axis.get_ticklocs(), [label(txt) for txt in texts])
-        if a is not ax and a.get_title() and language == "zh":
-            a.set_title(code_label(a.get_title(), language))
-        if a is not ax and a.get_ylabel() and legend:    # a twin axis: label it like its line
-            a.set_ylabel(next((v for k, v in legend.items() if a.get_ylabel().startswith(k)),
-                              a.get_ylabel()))
-    return fig
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text.replace("\u2212", "-").replace(",", "").replace("%", ""))
-        return True
-    except ValueError:
-        return False
-
-
 def all_keys() -> dict[str, dict]:
     """Every phrase table of the module (for the coverage test)."""
     return {"TEXT": TEXT, "INDUSTRY_NAMES": INDUSTRY_NAMES, "SECTION_NAMES": SECTION_NAMES,
-            "ACTIONS": ACTIONS, "IMPACT": IMPACT, "CHARTS": CHARTS}
+            "ACTIONS": ACTIONS, "IMPACT": IMPACT, "CHART_WORDS": CHART_WORDS}
 
 
 # ----------------------------------------------------------------------------- the report's tables

@@ -3,6 +3,8 @@ chatbot deflection and the routing confusion matrix.
 
 Apart from the maths: each function takes the table a service function returned and returns a
 matplotlib Figure (the notebook decides to show it). matplotlib is imported only when drawing.
+:func:`plot_staffing` takes ``language="en"`` or "zh" and draws its words in it
+(:mod:`crm_training.i18n`).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..charts import annotated_matrix
+from ..i18n import chart_words, ensure_cjk_font
 
 
 def _fig(ncols=1, figsize=(6, 4)):
@@ -74,8 +77,10 @@ def plot_ticket_kpis(kpis: pd.DataFrame,
     return fig
 
 
-def plot_staffing(table: pd.DataFrame, target_service_level: float | None = 0.8):
-    """Service level and average speed of answer against agents (from :func:`staffing_table`).
+def plot_staffing(table: pd.DataFrame, target_service_level: float | None = 0.8, *,
+                  language: str = "en"):
+    """Service level and average speed of answer against agents (from :func:`staffing_table`),
+    words in ``language`` ("en" or "zh"), the twin axis of the speed of answer included.
 
     Examples
     --------
@@ -87,24 +92,30 @@ def plot_staffing(table: pd.DataFrame, target_service_level: float | None = 0.8)
     'agents'
     >>> all(float(x).is_integer() for x in fig.axes[0].get_xticks())  # whole agents
     True
+    >>> with matplotlib.rc_context():
+    ...     fig = plot_staffing(staffing_table(100 / 1800, 180, 20), language="zh")
+    >>> fig.axes[0].get_xlabel(), fig.axes[1].get_ylabel()
+    ('客服人数', '平均应答时间')
     """
     from matplotlib.ticker import MaxNLocator
 
+    w = chart_words("staffing", language)
+    ensure_cjk_font(language)
     fig, (ax,) = _fig(figsize=(7, 4))
-    ax.plot(table["agents"], table["service_level"], marker="o", label="service level")
+    ax.plot(table["agents"], table["service_level"], marker="o", label=w["service_level"])
     if target_service_level is not None:
-        ax.axhline(target_service_level, ls="--", color="grey", label="target")
-    ax.set_xlabel("agents")
+        ax.axhline(target_service_level, ls="--", color="grey", label=w["target"])
+    ax.set_xlabel(w["x"])
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no 1.5 agents
-    ax.set_ylabel("share answered within target")
+    ax.set_ylabel(w["y"])
     ax.set_ylim(0, 1.02)
     ax2 = ax.twinx()
     asa = table["asa"].replace(np.inf, np.nan)
-    ax2.plot(table["agents"], asa, color="C1", marker="s", label="average speed of answer")
-    ax2.set_ylabel("average speed of answer")
+    ax2.plot(table["agents"], asa, color="C1", marker="s", label=w["asa"])
+    ax2.set_ylabel(w["y2"])
     lines = ax.get_lines() + ax2.get_lines()
     ax.legend(lines, [ln.get_label() for ln in lines], loc="center right")
-    ax.set_title("Erlang C staffing")
+    ax.set_title(w["title"])
     return fig
 
 
