@@ -390,13 +390,13 @@ def test_report_and_workshop_show_one_churn_figure_on_cdnow(cdnow_client):
     pd.testing.assert_series_equal(work.churn_risk(), churn_probability(table),
                                    check_names=False)
     a = segment_customers(work).assignment
-    for group in ("VIP", "important", "ordinary"):
-        ids = a.index[a["value_class"] == group]
+    for group in ("high", "medium", "potential"):
+        ids = a.index[a["value_tier"] == group]
         shown = a.loc[ids, "churn_probability"].mean()          # the workshop's tier figure
         assert shown == pytest.approx(1 - table.loc[ids, "p_alive"].mean(), abs=1e-4), group
     tiers = segment_customers(work).tiers
-    assert tiers.loc["VIP", "mean_churn_probability"] == pytest.approx(
-        1 - table.loc[a.index[a["value_class"] == "VIP"], "p_alive"].mean(), abs=1e-4)
+    assert tiers.loc["high", "mean_churn_probability"] == pytest.approx(
+        1 - table.loc[a.index[a["value_tier"] == "high"], "p_alive"].mean(), abs=1e-4)
 
 
 def test_a_chosen_model_that_cannot_fit_the_whole_log_falls_back(sample_log, monkeypatch):

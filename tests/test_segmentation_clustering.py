@@ -101,15 +101,17 @@ def test_profiles_sizes_shares_and_names():
     assert p["customers"].tolist() == [2, 2, 2]
     assert p["revenue_share"].sum() == pytest.approx(1)
     assert p.loc[0, "revenue_share"] == pytest.approx(1900 / 2200)
-    assert p["name"].tolist() == ["Champions", "Lapsed", "Bargain hunters"]
+    assert p["name"].tolist() == ["Frequent high spenders", "Lapsed", "Bargain hunters"]
     assert p.loc[2, "name_zh"] == "价格敏感客户"
     with pytest.raises(ValueError, match="labels"):
         cluster_profiles(X, [0, 1])
 
 
-def test_duplicate_names_are_numbered():
-    X = pd.DataFrame({"recency_days": [10.0, 11, 12, 13], "monetary": [1.0, 1, 1, 1]})
-    assert cluster_profiles(X, [0, 0, 1, 1])["name"].tolist() == ["Occasional 1", "Occasional 2"]
+def test_duplicate_names_are_told_apart_by_spend():
+    X = pd.DataFrame({"recency_days": [10.0, 11, 12, 13], "monetary": [1.0, 1, 1.2, 1.2]})
+    p = cluster_profiles(X, [0, 0, 1, 1])
+    assert p["name"].tolist() == ["Occasional, lower spend", "Occasional, higher spend"]
+    assert p["name_zh"].tolist() == ["偶尔购买客户（消费较低）", "偶尔购买客户（消费较高）"]
     overall = pd.Series({"recency_days": 100.0, "monetary": 100.0})
     assert suggest_cluster_name(pd.Series({"recency_days": 200.0, "monetary": 150.0}),
                                 overall) == "Lapsed high value"

@@ -78,14 +78,19 @@ def test_fixed_rfm_cut_points_score_recency(ten):
 
 def test_value_tiers_follow_the_weights(ten):
     work = WorkshopData(ten)
-    money = segment_customers(work, weights=FINANCIAL, k=2).assignment["value_class"]
-    # all weight on money: the top spender is the VIP (top 10%), the next three important
-    assert money[money == "VIP"].index.tolist() == ["c9"]
-    assert sorted(money[money == "important"].index) == ["c6", "c7", "c8"]
-    tenure = segment_customers(work, weights=RELATIONSHIP, k=2).assignment["value_class"]
-    # all weight on the relationship (tenure here): the oldest customer is the VIP
-    assert tenure[tenure == "VIP"].index.tolist() == ["c0"]
-    assert sorted(tenure[tenure == "important"].index) == ["c1", "c2", "c3"]
+    # ranked by the weighted score: all weight on money puts the two top spenders (20%) high,
+    # the next three (30%) medium
+    money = segment_customers(work, weights=FINANCIAL, k=2, tier_basis="score").assignment
+    assert sorted(money.index[money["value_tier"] == "high"]) == ["c8", "c9"]
+    assert sorted(money.index[money["value_tier"] == "medium"]) == ["c5", "c6", "c7"]
+    tenure = segment_customers(work, weights=RELATIONSHIP, k=2, tier_basis="score").assignment
+    # all weight on the relationship (tenure here): the oldest customers are high
+    assert sorted(tenure.index[tenure["value_tier"] == "high"]) == ["c0", "c1"]
+    # ranked by value (the default, the report's), the weights change nothing
+    by_value = segment_customers(work, weights=RELATIONSHIP, k=2).assignment["value_tier"]
+    assert sorted(by_value.index[by_value == "high"]) == ["c8", "c9"]
+    shares = segment_customers(work, k=2, tier_shares=(0.1, 0.4)).assignment["value_tier"]
+    assert shares.value_counts().to_dict() == {"potential": 5, "medium": 4, "high": 1}
 
 
 def test_models_that_cannot_fit_are_reported_not_raised(ten):
@@ -96,20 +101,85 @@ def test_models_that_cannot_fit_are_reported_not_raised(ten):
     assert len(s.assignment) == 10
 
 
-def test_tier_table_counts_shares_and_revenue(work, data):
+def test_tiers_are_the_reports_tiers(work, data):
+    from crm_training.report.findings import compute_findings
+
+    f = compute_findings(data, seed=3)
     s = segment_customers(work, k=4)
-    t = s.tiers
-    n = len(work.features)
-    assert t.index.tolist() == ["VIP", "important", "ordinary"]
-    assert t["customers"].tolist() == [int(np.ceil(0.1 * n)), int(np.ceil(0.3 * n)),
-                                       n - int(np.ceil(0.1 * n)) - int(np.ceil(0.3 * n))]
-    a = s.assignment
-    vip_revenue = work.features.loc[a.index[a["value_class"] == "VIP"], "monetary"].sum()
-    total = work.features["monetary"].sum()
-    assert t.loc["VIP", "revenue_share"] == pytest.approx(vip_revenue / total, rel=1e-6)
-    assert t["revenue_share"].is_monotonic_decreasing  # the value score ranks value
-    assert t.loc["VIP", "service"].startswith("Dedicated account manager")
-    assert tier_table(a).equals(t)
+    # every customer of the base in the same tier as in the case-study report
+    report = f.segments["tiers"].astype(str)
+    mine = work.tiers()["value_tier"].astype(str)
+    pd.testing.assert_series_equal(mine.sort_index(), report.sort_index(), check_names=False)
+    assert s.assignment["value_tier"].equals(report.reindex(s.assignment.index))
+    # the same tier table: 20% / 30% / 50% of the whole base, the same value per year
+    cols = ["customers", "customer_share", "value_share", "value_per_customer_year"]
+    pd.testing.assert_frame_equal(s.tiers[cols], f.segments["tier_table"][cols],
+                                  check_names=False, check_dtype=False)
+    n = len(data.customers)
+    assert s.tiers["customers"].tolist() == [int(np.ceil(0.2 * n)), int(np.ceil(0.5 * n))
+                                             - int(np.ceil(0.2 * n)), n - int(np.ceil(0.5 * n))]
+    assert s.tiers["value_share"].is_monotonic_decreasing
+    assert s.tiers["mean_clv"].is_monotonic_decreasing
+    # the strategy scaled to what a high-tier retail customer is worth (no personal shopper
+    # for a few hundred a year), and in Chinese too
+    assert not s.tiers.loc["high", "strategy"].startswith("A dedicated")
+    assert s.tiers["strategy_zh"].str.contains("[\u4e00-\u9fff]").all()
+    assert tier_table(s.assignment, work.tiers(), work).equals(s.tiers)
+
+
+def test_another_horizon_resums_the_fitted_forecast(work, data):
+    from crm_training.clv import clv_forecast
+
+    margin = work.features["profit"].sum() / work.features["monetary"].sum()
+    fresh = clv_forecast(data.transactions, months=12, margin=float(margin)).table
+    short = work.clv(12)
+    assert np.allclose(short["clv"], fresh["clv"].reindex(short.index), rtol=1e-9)
+    assert (short["clv"] <= work.clv()["clv"] + 1e-9).all()  # 12 months hold less than 36
+    assert short["p_alive"].equals(work.clv()["p_alive"])   # one churn figure, any horizon
+    with pytest.raises(ValueError, match="at least 1 month"):
+        work.clv(0)
+
+
+def test_retention_actions_follow_tier_and_risk(work):
+    from crm_training.workshop.analysis import RETENTION_ACTIONS, action_text, retention_action
+
+    a = segment_customers(work).assignment
+    risk = top_churn_risk(a, 200)
+    codes = retention_action(risk["value_tier"], risk["churn_probability"])
+    assert risk["action"].tolist() == codes.tolist()
+    assert risk["action"].nunique() >= 3  # not one action for everybody
+    high_risky = (risk["value_tier"] == "high") & (risk["churn_probability"] >= 0.6)
+    assert (risk.loc[high_risky, "action"] == "call").all()
+    assert (risk.loc[risk["churn_probability"] < 0.3, "action"] == "keep").all()
+    assert (risk.loc[(risk["value_tier"] == "potential") & (risk["churn_probability"] >= 0.3),
+                     "action"] == "automate").all()
+    assert "relationship manager" in action_text("call", "bank", "en")
+    assert "客户经理" in action_text("call", "bank", "zh")
+    zh = top_churn_risk(a, 20, industry="bank", language="zh")
+    assert zh["action_text"].str.contains("[\u4e00-\u9fff]").all()
+    assert set(RETENTION_ACTIONS) >= set(zh["action"])
+    acting = top_churn_risk(a, 50, at_risk_only=True)
+    assert (acting["churn_probability"] >= 0.3).all() and "keep" not in set(acting["action"])
+    assert len(acting) == min(50, int((a["churn_probability"] >= 0.3).sum()))
+
+
+def test_action_export_files(work):
+    import openpyxl
+
+    from crm_training.workshop.analysis import action_export
+
+    risk = top_churn_risk(segment_customers(work).assignment, 10, language="zh").copy()
+    risk.index = pd.Index(['=HYPERLINK("http://evil.example","x")'] + list(risk.index[1:]),
+                          name="customer_id")
+    out = action_export(risk, "zh", "CNY")
+    ws = openpyxl.load_workbook(io.BytesIO(out["xlsx"])).active
+    rows = list(ws.values)
+    assert rows[0][:4] == ("客户编号", "流失概率", "生命周期价值（CNY）", "风险价值（CNY）")
+    assert len(rows) == 11 and rows[1][0].startswith("'=")  # text, never a formula
+    assert ws.cell(row=2, column=1).data_type == "s"
+    csv = pd.read_csv(io.BytesIO(out["csv"]), encoding="utf-8-sig")
+    assert len(csv) == 10 and csv.iloc[0, 0].startswith("'=")
+    assert csv["价值层级"].isin(["高价值", "中价值", "潜力价值"]).all()
 
 
 def test_clusters_follow_k_and_are_memoised(work):
@@ -158,7 +228,7 @@ def test_csv_link_is_the_assignment_one_row_per_customer(work):
     assert link.startswith('<a download="segments.csv"')
     csv = _decode(link)
     assert len(csv) == len(work.features) and csv["customer_id"].is_unique
-    assert csv.set_index("customer_id")["value_class"].equals(a["value_class"])
+    assert csv.set_index("customer_id")["value_tier"].equals(a["value_tier"])
     assert csv["cluster"].nunique() == 3
     assert assignment_csv(a)[:3] == b"\xef\xbb\xbf"  # BOM: Excel reads UTF-8
 
@@ -205,65 +275,124 @@ def _rows(html_text: str) -> int:
     return html_text.split("<tbody>")[1].count("<tr>")  # body rows of the rendered table
 
 
-def test_dashboard_tables_follow_the_controls(dash):
-    from crm_training.workshop.dashboard import html_table
+def _open(dash, tab):
+    from crm_training.workshop.dashboard import TABS
 
-    assert "segmented" in dash.status.value
-    tier_before = dash.tables["tier"].value
-    dash.weights["financial"].value = 1.0
-    for f in ("behavioural", "relationship", "potential"):
-        dash.weights[f].value = 0.0
-    assert dash.tables["tier"].value != tier_before
-    expected = segment_customers(dash.work, None, FINANCIAL, dash.clusters.value).tiers
-    assert dash.tables["tier"].value == html_table(expected, "crm-tiers")
+    dash.tabs.selected_index = TABS.index(tab)
 
-    dash.clusters.value = 6
-    assert _rows(dash.tables["cluster"].value) == 6
-    result, link = dash.result, dash.download.value
+
+RAW_NAMES = re.compile(r"customer_share|mean_churn_probability|label_zh|value_tier|"
+                       r"churn_probability|rfm_segment|recency_days|_zh\b")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_tab_has_a_chart_and_human_tables_in_both_languages(dash):
+    from crm_training.workshop.dashboard import TABS
+
+    try:
+        for lang in ("en", "zh"):
+            dash.language.value = lang
+            dash.draw_all()
+            titles = [dash.tabs.get_title(i) for i in range(len(TABS))]
+            assert all(bool(CJK.search(t)) == (lang == "zh") for t in titles), titles
+            for name, image in dash.charts.items():
+                assert image.value[:8] == b"\x89PNG\r\n\x1a\n", (lang, name)
+            for name, table in dash.tables.items():
+                headers = re.findall(r"<th[^>]*>(.*?)</th>", table.value)
+                assert headers, (lang, name)
+                assert not RAW_NAMES.search(" ".join(headers)), (lang, name, headers)
+                if lang == "zh":
+                    assert all(CJK.search(h) or h in ("RFM", "CLV") for h in headers), headers
+            assert CJK.search(dash.header.value) if lang == "zh" else \
+                "customer workshop" in dash.header.value
+            notes = " ".join(n.value for n in dash.notes.values())
+            assert ("流失概率" in notes) if lang == "zh" else ("1 - P(alive)" in notes)
+        tiers = dash.tables["tiers"].value
+        assert "高价值" in tiers and "潜力价值" in tiers and "%" in tiers
+    finally:
+        dash.language.value = "en"
+
+
+def test_a_control_redraws_only_what_depends_on_it(dash):
+    _open(dash, "tiers")
+    dash.draw_all()
+    tiers, clusters = dash.tables["tiers"].value, dash.tables["cluster"].value
+    dash.clusters.value = 6  # the segments tab is hidden: nothing is drawn now
+    assert dash.tables["cluster"].value == clusters and "cluster" in dash._dirty
+    assert dash.tables["tiers"].value == tiers  # the tiers do not depend on the clusters
+    _open(dash, "segments")
+    assert _rows(dash.tables["cluster"].value) == 6 and "cluster" not in dash._dirty
+    _open(dash, "tiers")
+    dash.high_share.value = 10
+    assert dash.tables["tiers"].value != tiers
+    expected = segment_customers(dash.work, k=6, tier_shares=(0.1, 0.3)).tiers
+    assert expected.loc["high", "customer_share"] == pytest.approx(0.1, abs=0.002)
+    assert dash.result.tiers.equals(expected)
+    assert {"clv", "actions"} <= dash._dirty and "rfm" not in dash._dirty
+    dash.high_share.value = 20
+    dash.weights["financial"].value = 0.9  # ranked by value: the weights move no tier
+    assert dash.tables["tiers"].value == tiers
+    dash.weights["financial"].value = 0.4
+    dash.clusters.value = 4
+
+
+def test_action_list_length_ranking_and_downloads(dash):
+    import openpyxl
+
+    _open(dash, "actions")
+    result = dash.result
     dash.top_n.value = 5
-    assert _rows(dash.tables["churn"].value) == 5 and _rows(dash.tables["clv"].value) == 5
-    assert dash.result is result and dash.download.value is link  # lists only: no re-segmenting
-    assert "segmented" in dash.status.value
-    by_value = dash.tables["churn"].value
+    assert _rows(dash.tables["actions"].value) == 5
+    assert dash.result is result  # the list only: no re-segmenting
+    by_value = dash.tables["actions"].value
     dash.churn_rank.value = "churn_probability"
-    assert dash.tables["churn"].value == html_table(
-        top_churn_risk(dash.result.assignment, 5, "churn_probability"), "crm-churn")
-    assert dash.tables["churn"].value != by_value
+    assert dash.tables["actions"].value != by_value
+    links = re.findall(r'download="([^"]+)" href="data:[^;]+(?:;charset=utf-8)?;base64,'
+                       r'([A-Za-z0-9+/=]+)"', dash.download.value)
+    files = {name: base64.b64decode(b64) for name, b64 in links}
+    assert set(files) == {"actions.xlsx", "actions.csv"}
+    sheet = list(openpyxl.load_workbook(io.BytesIO(files["actions.xlsx"])).active.values)
+    csv = pd.read_csv(io.BytesIO(files["actions.csv"]), encoding="utf-8-sig")
+    assert len(sheet) == 6 and len(csv) == 5 and sheet[0][0] == "Customer"
+    top = top_churn_risk(dash.result.assignment, 5, "churn_probability", at_risk_only=True)
+    assert csv["Customer"].tolist() == top.index.tolist()
+    assert dash.all_link.value == ""  # every customer's file: only when asked for
+    dash.links_button.click()
+    assert len(_decode(dash.all_link.value)) == len(dash.work.features)
+    dash.churn_rank.value, dash.top_n.value = "value_at_risk", 20
 
-    rfm_before = dash.tables["rfm"].value
+
+def test_rfm_controls(dash):
+    _open(dash, "segments")
+    rfm_before = dash.tables["segments"].value
     assert dash.r_range.disabled
-    dash.rfm_bins.value = "fixed cut points"
-    assert not dash.r_range.disabled and dash.tables["rfm"].value != rfm_before
+    dash.rfm_bins.value = "fixed"
+    assert not dash.r_range.disabled and dash.tables["segments"].value != rfm_before
     dash.r_range.value = (5, 60)
     recent = (dash.work.features["recency_days"] <= 5).sum()  # at or below the first cut point
     assert dash.result.assignment["R"].eq(5).sum() == recent > 0
     dash.rfm_bins.value = "quantiles"
-    assert dash.tables["rfm"].value == rfm_before
-
-
-def test_dashboard_csv_link_matches_the_controls(dash):
-    dash.clusters.value = 3
-    csv = _decode(dash.download.value)
-    assert len(csv) == len(dash.work.features) and csv["customer_id"].is_unique
-    assert csv["cluster"].nunique() == 3
-    assert csv.set_index("customer_id")["value_class"].equals(dash.result.assignment["value_class"])
+    assert dash.tables["segments"].value == rfm_before
 
 
 def test_dashboard_reports_bad_controls_and_keeps_the_tables(dash):
+    _open(dash, "tiers")
+    dash.tier_basis.value = "score"
     before = {name: w.value for name, w in dash.weights.items()}
     *others, last = dash.weights
     try:
         for name in others:
             dash.weights[name].value = 0.0
-        tier = dash.tables["tier"].value  # one family left: still a valid weighting
+        tier = dash.tables["tiers"].value  # one family left: still a valid weighting
         dash.weights[last].value = 0.0
         assert "crm-error" in dash.status.value and "weight" in dash.status.value
-        assert dash.tables["tier"].value == tier
+        assert dash.tables["tiers"].value == tier
         dash.weights["financial"].value = 0.4
-        assert "segmented" in dash.status.value
+        assert "customers with purchases" in dash.status.value
     finally:  # the module's dashboard goes back to how the other tests expect it
         for name, value in before.items():
             dash.weights[name].value = value
+        dash.tier_basis.value = "value"
 
 
 def test_dashboard_widgets_carry_their_css_classes(dash):
@@ -283,8 +412,8 @@ def test_dashboard_client_folder_and_scenario(tmp_path):
     client = crm_training.generate("bank", 300, seed=5)
     client.save(tmp_path / "client", format="csv")
     d = Dashboard(data_dir=tmp_path / "client", seed=5)
-    assert d.source.value == "Client folder"
-    assert "Usable." in d.validation.value and "client folder client" in d.status.value
+    assert d.source.value == "client"
+    assert "usable" in d.notes["data"].value and "client folder client" in d.status.value
     assert len(d.result.assignment) == len(crm_training.segmentation.customer_features(client))
 
     d.client_path.value = str(tmp_path / "missing")
@@ -294,7 +423,7 @@ def test_dashboard_client_folder_and_scenario(tmp_path):
 
     d.industry.value, d.n_customers.value = "coffee_chain", 300
     d.generate_button.click()
-    assert "coffee_chain scenario, 300 customers" in d.status.value
+    assert "Coffee chain scenario (seed 5): 300 customers" in d.status.value
     assert d.work.data.meta["industry"] == "coffee_chain"
 
 
@@ -314,7 +443,7 @@ def test_dashboard_opens_only_folders_under_its_root(clients, tmp_path):
 
     root, secret = clients
     d = Dashboard(data_dir=root / "acme", root=root, seed=5)
-    assert "Usable." in d.validation.value and "client folder acme" in d.status.value
+    assert "usable" in d.notes["data"].value and "client folder acme" in d.status.value
     loaded, report = d.result, d.validation.value
     refused = [str(secret), str(root / ".." / "secret"), "../secret", "/", str(tmp_path)]
     (root / "link").symlink_to(secret, target_is_directory=True)  # a link out of the root
@@ -348,7 +477,7 @@ def test_dashboard_root_from_the_environment(clients, monkeypatch):
     d = Dashboard(n_customers=200)
     d.client_path.value = str(root / "acme")
     d.load_button.click()
-    assert "opens no client folder" in d.status.value and "scenario" in d.label
+    assert "opens no client folder" in d.status.value and d._label[0] == "scenario"
     monkeypatch.setenv(ROOT_ENV, str(root))
     d = Dashboard(n_customers=200)
     d.client_path.value = str(secret)
@@ -360,15 +489,6 @@ def test_dashboard_root_from_the_environment(clients, monkeypatch):
     d.load_button.click()
     assert "workshop data folder" not in d.status.value
     assert "transactions.csv" in d.validation.value  # read and checked
-
-
-def test_large_bases_get_the_csv_link_on_request(data):
-    from crm_training.workshop import Dashboard
-
-    d = Dashboard(data=data, csv_link_limit=100)
-    assert d.download.value == "" and d.csv_button.layout.display is None
-    d.csv_button.click()
-    assert len(_decode(d.download.value)) == len(d.work.features)
 
 
 # ---- command line ----------------------------------------------------------------------------
@@ -451,7 +571,9 @@ def test_notebook_copies_are_identical_and_clean():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     names = re.findall(r"^(\w+)\s*=", "".join(code[0]["source"]), flags=re.MULTILINE)
-    assert names == ["industry", "n_customers", "seed", "locale", "data_dir", "margin", "currency"]
+    assert names == ["industry", "n_customers", "seed", "locale", "data_dir", "margin", "currency",
+                     "language", "company"]
+    assert not [c for c in nb["cells"] if c["cell_type"] == "markdown"]  # Voila shows no notes
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
 
 
@@ -474,7 +596,11 @@ def test_margin_and_currency_reach_the_workshop_as_in_the_report(monkeypatch):
     monkeypatch.setenv(wcli.MONEY_ENV["currency"], "EUR")
     dash = Dashboard(data=revenue_only, seed=0)
     assert dash.work.margin == 0.25 and dash.work.currency == "EUR"
-    assert "Amounts are in EUR; values are profit at an assumed margin of 25%" in dash.status.value
+    assert "Amounts in EUR; value is profit at a 25% margin." in dash.header.value
+    dash.margin_slider.value = 50  # profit at 50%: twice the CLV of 25%
+    _open(dash, "clv")
+    assert dash.money_factor() == pytest.approx(2.0)
+    assert "value is profit at a 50% margin" in dash.header.value
 
 
 def test_workshop_money_arguments_are_checked(tmp_path, capsys, no_voila):

@@ -120,8 +120,7 @@ def _has(df) -> bool:
 
 
 def _years(data) -> float:
-    ts = data.transactions["timestamp"]
-    return max((ts.max() - ts.min()).days / 365.25, 1 / 12)
+    return seg.data_years(data.transactions)
 
 
 def _concentration(data, measure):
@@ -143,14 +142,8 @@ def _concentration(data, measure):
 def _segments(feats, values, years):
     tiers = seg.value_tiers(values)
     strategies = seg.tier_strategies("value_tier")
-    grouped = values.groupby(tiers["value_tier"], observed=True)
-    table = pd.DataFrame({
-        "customers": grouped.size(),
-        "customer_share": grouped.size() / len(values),
-        "value_share": grouped.sum() / values.sum(),
-        "value_per_customer_year": grouped.mean() / years,
-    }).reindex(["high", "medium", "potential"])
-    table = table.join(strategies[["label_zh", "strategy", "strategy_zh"]])
+    table = seg.tier_summary(values, tiers["value_tier"], years).join(
+        strategies[["label_zh", "strategy", "strategy_zh"]])
     scores = seg.rfm_scores(feats)
     rfm = seg.rfm_segment_summary(scores)
     lapsing = ["At risk", "Cannot lose them", "About to sleep", "Need attention"]

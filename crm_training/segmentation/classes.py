@@ -55,6 +55,11 @@ CLASS_LEVELS = {
     "lifecycle": ("introduction", "growth", "maturity", "decline"),
 }
 
+#: the kit's one tier scheme (chapter 2, the report, the workshop): high / medium / potential
+#: value (高价值 / 中价值 / 潜力价值) for the top 20%, the next 30% and the rest by value rank
+VALUE_TIERS = CLASS_LEVELS["value_tier"]
+TIER_SHARES = (0.2, 0.3)
+
 LABELS_ZH = {
     "value_tier": {"high": "高价值客户", "medium": "中价值客户", "potential": "潜力价值客户"},
     "behaviour": {"loyal": "忠诚客户", "intermittent": "间歇客户", "churn_risk": "流失风险客户"},
@@ -182,7 +187,8 @@ def _values(data, measure, as_of):
     return f[col].rename(measure)
 
 
-def value_tiers(data, high: float = 0.2, medium: float = 0.3, measure: str = "revenue",
+def value_tiers(data, high: float = TIER_SHARES[0], medium: float = TIER_SHARES[1],
+                measure: str = "revenue",
                 as_of=None) -> pd.DataFrame:
     """High / medium / potential value tiers (高价值 / 中价值 / 潜力价值) by rank of value.
 
@@ -203,6 +209,40 @@ def value_tiers(data, high: float = 0.2, medium: float = 0.3, measure: str = "re
     out = pd.DataFrame({"value": v})
     return _label(out, _share_cut(v, [high, medium], ["high", "medium", "potential"]),
                   "value_tier", "value_tier")
+
+
+def tier_summary(values: pd.Series, tiers: pd.Series, years: float = 1.0) -> pd.DataFrame:
+    """Customers, customer share, value share and value per customer and year of each tier:
+    the tier table of the report and of the workshop (one definition).
+
+    ``values`` and ``tiers`` are per customer (same index); ``years`` is the span of the data
+    the values were summed over, so ``value_per_customer_year`` is annual. Every tier of the
+    scheme has a row (zero customers when empty).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.Series([50.0, 30, 10, 10], index=list("abcd"))
+    >>> t = tier_summary(v, value_tiers(v, high=0.25, medium=0.25)["value_tier"], years=2)
+    >>> t[["customers", "value_share", "value_per_customer_year"]].values.tolist()
+    [[1.0, 0.5, 25.0], [1.0, 0.3, 15.0], [2.0, 0.2, 5.0]]
+    """
+    if not years > 0:
+        raise ValueError(f"years must be > 0, not {years!r}")
+    values = pd.Series(values, dtype=float)
+    tiers = pd.Series(tiers).reindex(values.index)
+    grouped = values.groupby(tiers.astype(str), observed=True)
+    n = grouped.size().reindex(VALUE_TIERS, fill_value=0)
+    total = values.sum()
+    sums = grouped.sum().reindex(VALUE_TIERS, fill_value=0.0)
+    table = pd.DataFrame({
+        "customers": n.astype(int),
+        "customer_share": n / max(int(n.sum()), 1),
+        "value_share": sums / total if total else np.nan,
+        "value_per_customer_year": (sums / n.where(n > 0)) / years,
+    })
+    table.index.name = "value_tier"
+    return table
 
 
 def behaviour_classes(data, as_of=None, risk_factor: float = 2.0,

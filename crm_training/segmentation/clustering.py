@@ -36,7 +36,8 @@ DEFAULT_FEATURES = ("recency_days", "orders_per_year", "avg_order_value", "n_cat
 BEHAVIOUR_FEATURES = ("orders_per_year", "avg_order_value", "profit_margin")
 
 CLUSTER_NAMES_ZH = {
-    "Champions": "明星客户", "Big spenders": "高消费客户", "Loyal regulars": "忠诚常客",
+    "Frequent high spenders": "高频高消费客户", "Big spenders": "高消费客户",
+    "Loyal regulars": "忠诚常客",
     "New customers": "新客户", "Lapsed high value": "流失中的高价值客户", "Lapsed": "沉睡客户",
     "Occasional": "偶尔购买客户", "Bargain hunters": "价格敏感客户",
 }
@@ -227,9 +228,9 @@ def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
 
     Rules, first match wins (ratios are cluster mean / overall mean): recency >= 1.5 and
     monetary >= 1 -> "Lapsed high value"; profit margin <= 0.7 -> "Bargain hunters"; recency >=
-    1.5 -> "Lapsed"; orders/year >= 1.5 and monetary >= 1.5 ->
-    "Champions"; tenure <= 0.5 -> "New customers"; average order >= 1.3 or monetary >= 1.3 ->
-    "Big spenders"; orders/year >= 1.2 -> "Loyal regulars"; otherwise "Occasional".
+    1.5 -> "Lapsed"; orders/year >= 1.5 and monetary >= 1.5 -> "Frequent high spenders";
+    tenure <= 0.5 -> "New customers"; average order >= 1.3 or monetary >= 1.3 -> "Big
+    spenders"; orders/year >= 1.2 -> "Loyal regulars"; otherwise "Occasional".
 
     Examples
     --------
@@ -237,7 +238,9 @@ def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
     >>> overall = pd.Series({"recency_days": 100, "orders_per_year": 4, "monetary": 500,
     ...                      "tenure_days": 400, "avg_order_value": 50})
     >>> suggest_cluster_name(overall * [0.5, 2, 3, 1, 1], overall)
-    'Champions'
+    'Frequent high spenders'
+
+    (Not "Champions": that is an RFM segment's name, and a cluster is found differently.)
     """
     def ratio(col):
         if col not in profile.index or col not in overall.index or not overall[col]:
@@ -250,7 +253,7 @@ def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
     if ratio("recency_days") >= 1.5:
         return "Lapsed"
     if ratio("orders_per_year") >= 1.5 and ratio("monetary") >= 1.5:
-        return "Champions"
+        return "Frequent high spenders"
     if ratio("tenure_days") <= 0.5:
         return "New customers"
     if ratio("avg_order_value") >= 1.3 or ratio("monetary") >= 1.3:
@@ -258,6 +261,39 @@ def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
     if ratio("orders_per_year") >= 1.2:
         return "Loyal regulars"
     return "Occasional"
+
+
+_SPEND = {2: (("higher spend", "消费较高"), ("lower spend", "消费较低")),
+          3: (("highest spend", "消费最高"), ("middle spend", "消费居中"),
+              ("lowest spend", "消费最低"))}
+
+
+def _distinct_names(names, spend=None):
+    """Names (en, zh) told apart when one rule names several clusters: by their spend
+    ("Occasional, higher spend" / "Occasional, lower spend"), else by rank ("..., group 3").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _distinct_names(["Lapsed", "Occasional", "Occasional"], pd.Series([5.0, 10, 90]))[0]
+    ['Lapsed', 'Occasional, lower spend', 'Occasional, higher spend']
+    """
+    names = list(names)
+    spend = (pd.Series(np.arange(len(names), 0, -1, dtype=float)) if spend is None
+             else pd.Series(np.asarray(spend, dtype=float)))
+    en = list(names)
+    zh = [CLUSTER_NAMES_ZH.get(n, n) for n in names]
+    for name in set(names):
+        where = [i for i, n in enumerate(names) if n == name]
+        if len(where) < 2:
+            continue
+        ranked = sorted(where, key=lambda i: -spend.iloc[i])  # highest spend first
+        words = _SPEND.get(len(where))
+        for rank, i in enumerate(ranked):
+            e, z = words[rank] if words else (f"group {rank + 1}", f"第{rank + 1}组")
+            en[i] = f"{name}, {e}"
+            zh[i] = f"{zh[i]}（{z}）"
+    return en, zh
 
 
 def cluster_profiles(X: pd.DataFrame, labels, value: str = "monetary") -> pd.DataFrame:
@@ -287,12 +323,5 @@ def cluster_profiles(X: pd.DataFrame, labels, value: str = "monetary") -> pd.Dat
     out = out.join(means)
     overall = X.mean(numeric_only=True)
     names = [suggest_cluster_name(means.loc[c], overall) for c in means.index]
-    seen: dict[str, int] = {}
-    unique = []
-    for n in names:  # the same rule can fire for two clusters: number them
-        seen[n] = seen.get(n, 0) + 1
-        unique.append(n if names.count(n) == 1 else f"{n} {seen[n]}")
-    out["name"] = unique
-    out["name_zh"] = [CLUSTER_NAMES_ZH.get(n.rstrip(" 0123456789"), n) + n[len(n.rstrip(" 0123456789")):]
-                      for n in unique]
+    out["name"], out["name_zh"] = _distinct_names(names, means.get(value))
     return out

@@ -53,6 +53,21 @@ def tables(data, **extra) -> SimpleNamespace:
     return SimpleNamespace(**out)
 
 
+def data_years(transactions: pd.DataFrame) -> float:
+    """Years the transactions span (first to last, at least a month): what the report and the
+    workshop divide summed values by to state them per year.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> round(data_years(pd.DataFrame({"timestamp": pd.to_datetime(["2024-01-01",
+    ...                                                          "2025-07-02"])})), 2)
+    1.5
+    """
+    ts = transactions["timestamp"]
+    return max((ts.max() - ts.min()).days / 365.25, 1 / 12)
+
+
 def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
     """The analysis date: ``as_of`` if given, else the day after the last transaction.
 

@@ -22,7 +22,11 @@ potential      ``spend_growth``: (last year - year before) / (sum of both), in [
 ``(rank - 0.5) / n``, robust to outliers) - and sums them with weights (default: financial 0.4,
 behavioural 0.3, relationship 0.2, potential 0.1, split equally inside a family). Weights must
 be non-negative and not all zero; they are renormalised to sum 1. The score 0-100 is cut into
-the retailer example's three classes by rank: VIP (top 10%), important (next 30%), ordinary.
+the kit's one tier scheme by rank (:data:`~crm_training.segmentation.classes.TIER_SHARES`):
+``high`` (top 20%), ``medium`` (next 30%), ``potential`` (the rest), the tiers of
+:func:`~crm_training.segmentation.value_tiers`, the report and the workshop, so a score and a
+plain value ranking are compared tier for tier. (The syllabus' retailer calls its three classes
+VIP / important / ordinary; pass other ``class_shares`` to reproduce a client's own cut.)
 Principles: comprehensive (four families), objective (data, stated rules), dynamic (recompute
 at every ``as_of``), operable (each class has a service).
 
@@ -34,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .classes import _share_cut, _social
+from .classes import LABELS_ZH, TIER_SHARES, VALUE_TIERS, _S, _share_cut, _social
 from .features import DAY, customer_features, resolve_as_of, tables
 
 INDICATORS = pd.DataFrame([
@@ -57,14 +61,12 @@ FAMILY_LABELS_ZH = {"financial": "财务指标", "behavioural": "行为指标", 
 DEFAULT_FAMILY_WEIGHTS = {"financial": 0.4, "behavioural": 0.3, "relationship": 0.2,
                           "potential": 0.1}
 
-VALUE_CLASSES = ("VIP", "important", "ordinary")
+VALUE_CLASSES = VALUE_TIERS  # one tier scheme (classes.py)
 VALUE_CLASS_SERVICE = pd.DataFrame({
-    "label_zh": ["VIP客户", "重要客户", "普通客户"],
-    "service": ["Dedicated account manager, priority channel, exclusive events.",
-                "Personalised offers and recommendations, member benefits.",
-                "Basic standard service, self-service and automated campaigns."],
-    "service_zh": ["专属客户经理、优先通道、专属活动", "个性化优惠与推荐、会员权益", "基础标准服务、自助服务与自动化营销"],
-}, index=pd.Index(VALUE_CLASSES, name="class"))
+    "label_zh": [LABELS_ZH["value_tier"][c] for c in VALUE_TIERS],
+    "service": [_S["value_tier"][c][0] for c in VALUE_TIERS],
+    "service_zh": [_S["value_tier"][c][1] for c in VALUE_TIERS],
+}, index=pd.Index(VALUE_TIERS, name="value_tier"))
 
 
 def value_indicators(data, as_of=None, clv: pd.Series | None = None) -> pd.DataFrame:
@@ -190,8 +192,9 @@ def normalise(indicators: pd.DataFrame, method: str = "minmax") -> pd.DataFrame:
 
 
 def value_assessment(indicators: pd.DataFrame, weights=None, normalisation: str = "minmax",
-                     class_shares=(0.1, 0.3)) -> pd.DataFrame:
-    """Composite value score 0-100, family sub-scores and the VIP / important / ordinary class.
+                     class_shares=TIER_SHARES) -> pd.DataFrame:
+    """Composite value score 0-100, family sub-scores and the value tier (high / medium /
+    potential, top 20% / next 30% / rest by score: the kit's one tier scheme).
 
     Parameters
     ----------
@@ -200,14 +203,14 @@ def value_assessment(indicators: pd.DataFrame, weights=None, normalisation: str 
     weights : family weights (``{"financial": 0.4, ...}``) or indicator weights
         (``{"clv": 2, "satisfaction": 1}``); non-negative, renormalised to sum 1.
     normalisation : ``"minmax"`` or ``"rank"``.
-    class_shares : shares of customers in the VIP and important classes (by score rank).
+    class_shares : shares of customers in the high and medium tiers (by score rank).
 
     Examples
     --------
     >>> from crm_training.segmentation._example import example_data
     >>> va = value_assessment(value_indicators(example_data(100)))
-    >>> va["class"].value_counts().loc[["VIP", "important", "ordinary"]].tolist()
-    [10, 30, 60]
+    >>> va["value_tier"].value_counts().loc[["high", "medium", "potential"]].tolist()
+    [20, 30, 50]
     >>> bool(va["score"].between(0, 100).all())
     True
     """
@@ -229,9 +232,9 @@ def value_assessment(indicators: pd.DataFrame, weights=None, normalisation: str 
             out[family] = 100 * z[cols].mean(axis=1)
     out["score"] = 100 * z.mul(w, axis=1).sum(axis=1)
     codes = _share_cut(out["score"], list(class_shares), list(VALUE_CLASSES))
-    out["class"] = pd.Categorical(codes, categories=VALUE_CLASSES, ordered=True)
-    out["class_zh"] = out["class"].map(VALUE_CLASS_SERVICE["label_zh"]).astype("str")
-    out["service"] = out["class"].map(VALUE_CLASS_SERVICE["service"]).astype("str")
+    out["value_tier"] = pd.Categorical(codes, categories=VALUE_TIERS, ordered=True)
+    out["value_tier_zh"] = out["value_tier"].map(VALUE_CLASS_SERVICE["label_zh"]).astype("str")
+    out["service"] = out["value_tier"].map(VALUE_CLASS_SERVICE["service"]).astype("str")
     return out
 
 
@@ -241,9 +244,9 @@ def tier_migration(before: pd.Series, after: pd.Series, normalize: bool = False)
     Examples
     --------
     >>> import pandas as pd
-    >>> a = pd.Series(["VIP", "VIP", "ordinary"], index=list("xyz"))
-    >>> b = pd.Series(["VIP", "important", "ordinary"], index=list("xyz"))
-    >>> tier_migration(a, b).loc["VIP"].tolist()
+    >>> a = pd.Series(["high", "high", "potential"], index=list("xyz"))
+    >>> b = pd.Series(["high", "medium", "potential"], index=list("xyz"))
+    >>> tier_migration(a, b).loc["high"].tolist()
     [1, 1, 0]
     """
     idx = before.index.intersection(after.index)
@@ -264,13 +267,13 @@ def _class_order(c):
 
 def weight_sensitivity(indicators: pd.DataFrame, weights=None, perturbation: float = 0.2,
                        n_draws: int = 20, seed: int = 0, normalisation: str = "minmax",
-                       class_shares=(0.1, 0.3)) -> pd.DataFrame:
-    """Share of customers changing class when every weight is perturbed at random.
+                       class_shares=TIER_SHARES) -> pd.DataFrame:
+    """Share of customers changing tier when every weight is perturbed at random.
 
     Each draw multiplies every (indicator-level) weight by an independent factor uniform in
     ``[1 - perturbation, 1 + perturbation]``, renormalises, and re-classifies. Returns one row per
-    draw: ``share_changed``, ``share_vip_changed`` (of the base VIPs, the share no longer VIP) and
-    the drawn weights.
+    draw: ``share_changed``, ``share_high_changed`` (of the base high tier, the share no longer
+    high) and the drawn weights.
 
     Examples
     --------
@@ -285,16 +288,17 @@ def weight_sensitivity(indicators: pd.DataFrame, weights=None, perturbation: flo
     if n_draws < 1:
         raise ValueError(f"n_draws must be >= 1, not {n_draws!r}")
     base_w = resolve_weights(weights)
-    base = value_assessment(indicators, base_w.to_dict(), normalisation, class_shares)["class"]
+    base = value_assessment(indicators, base_w.to_dict(), normalisation, class_shares)["value_tier"]
     rng = np.random.default_rng(seed)
     rows = []
     for d in range(n_draws):  # a few draws; each re-scores all customers vectorised
         factor = rng.uniform(1 - perturbation, 1 + perturbation, base_w.size)
         w = (base_w * factor)
         w = w / w.sum()
-        cls = value_assessment(indicators, w.to_dict(), normalisation, class_shares)["class"]
-        vip = base == "VIP"
+        cls = value_assessment(indicators, w.to_dict(), normalisation, class_shares)["value_tier"]
+        high = base == "high"
         rows.append({"draw": d, "share_changed": float((cls != base).mean()),
-                     "share_vip_changed": float((cls[vip] != "VIP").mean()) if vip.any() else 0.0,
+                     "share_high_changed": float((cls[high] != "high").mean())
+                     if high.any() else 0.0,
                      **{f"w_{k}": v for k, v in w.items()}})
     return pd.DataFrame(rows).set_index("draw")

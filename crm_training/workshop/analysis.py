@@ -4,9 +4,16 @@ renders these results, so every number it shows is tested here.
 :class:`WorkshopData` holds one dataset and caches everything that does not depend on the live
 controls: the customer features, the clustering features, the value indicators, the fitted CLV
 models and the churn probability (1 - P(alive) of the CLV forecast: the report's own figure).
-Each control then only redoes its own part: RFM thresholds re-score RFM, tier weights re-score
-the value assessment, the number of clusters refits k-means (each result is memoised, so moving
-a slider back is instant).
+Each control then only redoes its own part: RFM thresholds re-score RFM, tier shares re-cut the
+tiers, weights re-score the value assessment, the number of clusters refits k-means (each result
+is memoised, so moving a slider back is instant).
+
+The tiers are the kit's one scheme (high / medium / potential, top 20% / next 30% / rest,
+:func:`crm_training.segmentation.value_tiers`), ranked by default on the report's value (profit,
+or revenue without costs, over every customer of the base) with the report's tier table
+(:func:`crm_training.segmentation.tier_summary`): the same customer is in the same tier in the
+workshop and in the case-study report. ``tier_basis="score"`` ranks by the weighted value
+assessment instead (same names and cut).
 :func:`segment_customers` joins the three into one assignment row per customer (every customer
 with at least one purchase: who never bought has no RFM) and summarises it in tier tables.
 """
@@ -22,8 +29,8 @@ import pandas as pd
 from .. import money
 from .. import clv as clv_mod
 from .. import segmentation as seg
-from ..segmentation.rfm import RFM_SEGMENT_ACTIONS
-from ..segmentation.value_assessment import DEFAULT_FAMILY_WEIGHTS, VALUE_CLASS_SERVICE
+from ..segmentation.classes import TIER_SHARES
+from ..segmentation.value_assessment import DEFAULT_FAMILY_WEIGHTS
 
 FAMILIES = tuple(DEFAULT_FAMILY_WEIGHTS)  # financial, behavioural, relationship, potential
 
@@ -99,6 +106,8 @@ class WorkshopData:
     margin : share of revenue that is profit, for data without costs (as the report's
         ``--margin``); without it such data are analysed as revenue (``value_basis``).
     currency : ISO code or symbol of the amounts (default: the data's ``meta["currency"]``).
+    industry : whose words the strategies and actions use (default: the data's
+        ``meta["industry"]``; client data: retail's).
 
     Examples
     --------
@@ -109,7 +118,8 @@ class WorkshopData:
     """
 
     def __init__(self, data, seed: int = 0, clv_months: int = 36, churn_horizon_days: int = 90,
-                 margin: float | None = None, currency: str | None = None):
+                 margin: float | None = None, currency: str | None = None,
+                 industry: str | None = None):
         tx = getattr(data, "transactions", None)
         if tx is None or len(tx) == 0:
             raise ValueError("data has no transactions: nothing to segment")
@@ -125,6 +135,11 @@ class WorkshopData:
         self.seed = int(seed)
         self.clv_months = int(clv_months)
         self.churn_horizon_days = int(churn_horizon_days)
+        self.industry = industry or meta.get("industry")
+        # the report's value: profit (or revenue without costs) of every customer of the base
+        self.measure = "revenue" if self.value_basis == "revenue" else "profit"
+        self.values = seg.customer_value(data, self.measure)
+        self.years = seg.data_years(tx)
         self.features = seg.customer_features(data)
         self.cluster_features = seg.clustering_features(data)
         self.indicators = seg.value_indicators(data)
@@ -146,34 +161,72 @@ class WorkshopData:
         key = ("rfm", tuple(sorted((k, tuple(v)) for k, v in (thresholds or {}).items())))
         return self._once(key, lambda: seg.rfm_scores(self.features, thresholds=thresholds))
 
-    def value_classes(self, weights=None, class_shares=(0.1, 0.3)) -> pd.DataFrame:
+    def value_classes(self, weights=None, shares=TIER_SHARES) -> pd.DataFrame:
+        """The weighted value assessment (score 0-100 and its tier) of the buyers."""
         w = dict(DEFAULT_FAMILY_WEIGHTS if weights is None else weights)
-        key = ("value", tuple(sorted(w.items())), tuple(class_shares))
+        key = ("value", tuple(sorted(w.items())), tuple(shares))
         return self._once(key, lambda: seg.value_assessment(self.indicators, w,
-                                                            class_shares=class_shares))
+                                                            class_shares=shares))
+
+    def tiers(self, shares=TIER_SHARES, basis: str = "value", weights=None) -> pd.DataFrame:
+        """``value`` and ``value_tier`` per customer: by the report's value over the whole base
+        (``basis="value"``), or by the weighted score over the buyers (``"score"``)."""
+        shares = tuple(float(x) for x in shares)
+        if basis == "value":
+            return self._once(("tiers", shares), lambda: seg.value_tiers(
+                self.values, *shares)[["value", "value_tier"]])
+        if basis == "score":
+            va = self.value_classes(weights, shares)
+            return pd.DataFrame({"value": va["score"], "value_tier": va["value_tier"]})
+        raise ValueError(f"basis must be 'value' or 'score', not {basis!r}")
 
     def clusters(self, k: int) -> np.ndarray:
         k = int(k)
         return self._once(("clusters", k), lambda: seg.CustomerSegmenter(
             n_clusters=k, random_state=self.seed).fit(self.cluster_features).labels_)
 
-    def clv(self) -> pd.DataFrame:
-        """Per customer: ``clv`` over ``clv_months``, ``p_alive`` and expected purchases."""
-        return self._once("clv", self._fit_clv)
+    def clv(self, months: int | None = None) -> pd.DataFrame:
+        """Per customer: ``clv`` over ``months`` (default ``clv_months``) and ``p_alive``.
 
-    def _fit_clv(self) -> pd.DataFrame:
+        The models are fitted once (:func:`crm_training.clv.clv_forecast`, the report's
+        recipe); another horizon only re-sums the fitted forecast, so a horizon slider is quick.
+        """
+        months = int(self.clv_months if months is None else months)
+        if months < 1:
+            raise ValueError(f"the CLV horizon must be at least 1 month, not {months}")
+        return self._once(("clv", months), lambda: self._clv_at(months))
+
+    def clv_forecast(self):
+        """The fitted :class:`~crm_training.clv.utils.CLVForecast` (model choice, parameters)."""
+        return self._once("clv_fit", self._fit_clv)
+
+    def _fit_clv(self):
         f = self.features  # the same recipe as the case-study report (clv.clv_forecast)
         margin = f["profit"].sum() / f["monetary"].sum() if f["profit"].notna().any() else 1.0
-        table, *_ = clv_mod.clv_forecast(self.data.transactions, months=self.clv_months,
-                                         annual_discount=0.10, margin=float(margin))
-        return table
+        self._clv_margin = float(margin)
+        return clv_mod.clv_forecast(self.data.transactions, months=self.clv_months,
+                                    annual_discount=0.10, margin=float(margin))
+
+    def _clv_at(self, months: int) -> pd.DataFrame:
+        fc = self.clv_forecast()
+        table = fc.table
+        if months == self.clv_months:
+            return table
+        rfm, model, gg = fc.rfm, fc.model, fc.spend_model
+        spend = np.asarray(gg.expected_customer_spend(rfm.assign(
+            monetary_value=rfm["monetary_value"].clip(lower=0))))
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            value = np.asarray(clv_mod.customer_lifetime_value(
+                model, rfm.assign(monetary_value=spend), future_t=months,
+                discount_rate=1.10 ** (1 / 12) - 1, margin=float(np.clip(self._clv_margin, 0, 1))))
+        return table.assign(clv=value)
 
     def churn_risk(self) -> pd.Series:
         """Probability that each customer has already dropped out: 1 - P(alive) of the CLV
         forecast (:func:`crm_training.clv.churn_probability` of :meth:`clv`), the same model
         and fit as the case-study report, whose "probably lost" share counts the customers
         with P(alive) below 0.5 of the same column."""
-        return self._once("churn", lambda: clv_mod.churn_probability(self.clv()))
+        return self._once("churn", lambda: clv_mod.churn_probability(self.clv_forecast().table))
 
 
 @dataclass
@@ -181,14 +234,15 @@ class Segmentation:
     """Result of :func:`segment_customers`: the assignment and its summary tables."""
 
     assignment: pd.DataFrame  # one row per customer (index customer_id)
-    tiers: pd.DataFrame       # value classes VIP / important / ordinary, with their service
+    tiers: pd.DataFrame       # value tiers high / medium / potential, with their strategy
     rfm_segments: pd.DataFrame
     clusters: pd.DataFrame
     problems: dict            # part -> message (CLV or churn that could not be fitted)
 
 
 def segment_customers(work: WorkshopData, thresholds=None, weights=None, k: int = 4,
-                      class_shares=(0.1, 0.3)) -> Segmentation:
+                      tier_shares=TIER_SHARES, tier_basis: str = "value",
+                      clv_months: int | None = None) -> Segmentation:
     """Segment every customer with the current controls: RFM, value tier and cluster.
 
     Parameters
@@ -198,7 +252,9 @@ def segment_customers(work: WorkshopData, thresholds=None, weights=None, k: int 
     weights : family weights of the value assessment (``financial``, ``behavioural``,
         ``relationship``, ``potential``; non-negative, renormalised; ``None`` = 0.4/0.3/0.2/0.1).
     k : number of k-means clusters.
-    class_shares : shares of customers in the VIP and important tiers.
+    tier_shares : shares of customers in the high and medium tiers (default 20% and 30%).
+    tier_basis : ``"value"`` (the report's tiers) or ``"score"`` (the weighted assessment).
+    clv_months : CLV horizon (default: the data's ``clv_months``).
 
     Examples
     --------
@@ -208,7 +264,8 @@ def segment_customers(work: WorkshopData, thresholds=None, weights=None, k: int 
     (True, 3)
     """
     rfm = work.rfm(thresholds)
-    va = work.value_classes(weights, class_shares)
+    va = work.value_classes(weights, tier_shares)
+    tiers = work.tiers(tier_shares, tier_basis, weights)
     labels = work.clusters(k)
     X = work.cluster_features
     profiles = seg.cluster_profiles(X, labels)
@@ -218,7 +275,7 @@ def segment_customers(work: WorkshopData, thresholds=None, weights=None, k: int 
     a["rfm"] = rfm["rfm"]
     a["rfm_segment"] = rfm["segment"].astype(str)
     a["value_score"] = va["score"].round(2)
-    a["value_class"] = va["class"].astype(str)
+    a["value_tier"] = tiers["value_tier"].reindex(f.index).astype(str)
     a["cluster"] = pd.Series(labels, index=X.index).reindex(f.index)
     a["cluster_name"] = a["cluster"].map(profiles["name"])
     a["recency_days"] = f["recency_days"]
@@ -226,7 +283,7 @@ def segment_customers(work: WorkshopData, thresholds=None, weights=None, k: int 
     a["monetary"] = f["monetary"].round(2)
     problems = {}
     try:
-        c = work.clv()
+        c = work.clv(clv_months)
         a["clv"] = c["clv"].reindex(f.index).round(2)
         a["p_alive"] = c["p_alive"].reindex(f.index).round(4)
     except ValueError as e:
@@ -240,38 +297,88 @@ def segment_customers(work: WorkshopData, thresholds=None, weights=None, k: int 
     clusters = profiles[["name", "name_zh", "customers", "customer_share", "revenue_share"]
                         + [c for c in ("orders_per_year", "avg_order_value", "recency_days")
                            if c in profiles.columns]]
-    return Segmentation(assignment=a, tiers=tier_table(a), rfm_segments=rfm_table(rfm),
+    return Segmentation(assignment=a, tiers=tier_table(a, tiers, work),
+                        rfm_segments=rfm_table(rfm),
                         clusters=clusters, problems=problems)
 
 
-def tier_table(assignment: pd.DataFrame) -> pd.DataFrame:
-    """Customers, shares, value and risk per value tier, with the tier's service strategy.
+def tier_table(assignment: pd.DataFrame, tiers: pd.DataFrame, work=None) -> pd.DataFrame:
+    """The report's tier table (:func:`crm_training.segmentation.tier_summary` of ``tiers``:
+    customers, shares, value per customer and year) with the mean CLV and churn probability of
+    each tier's buyers and the tier's strategy in the industry's words, scaled to its value.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> a = pd.DataFrame({"value_class": ["VIP", "ordinary", "ordinary", "important"],
-    ...                   "monetary": [600.0, 100, 100, 200], "value_score": [90, 10, 20, 50],
-    ...                   "clv": [500.0, 50, 30, 100], "churn_probability": [0.1, 0.5, 0.7, 0.2]})
-    >>> tier_table(a)[["customers", "revenue_share", "mean_churn_probability"]]
-               customers  revenue_share  mean_churn_probability
-    class
-    VIP                1            0.6                     0.1
-    important          1            0.2                     0.2
-    ordinary           2            0.2                     0.6
+    >>> a = pd.DataFrame({"clv": [500.0, 50, 30, 100], "churn_probability": [0.1, 0.5, 0.7, 0.2]},
+    ...                  index=list("abcd"))
+    >>> t = pd.DataFrame({"value": [600.0, 100, 100, 200],
+    ...                   "value_tier": ["high", "potential", "potential", "medium"]},
+    ...                  index=list("abcd"))
+    >>> tier_table(a, t)[["customers", "value_share", "mean_churn_probability"]]
+                customers  value_share  mean_churn_probability
+    value_tier
+    high                1          0.6                     0.1
+    medium              1          0.2                     0.2
+    potential           2          0.2                     0.6
     """
-    g = assignment.groupby("value_class")
-    t = pd.DataFrame({"customers": g.size()})
-    t["customer_share"] = t["customers"] / t["customers"].sum()
-    t["revenue"] = g["monetary"].sum()
-    total = t["revenue"].sum()
-    t["revenue_share"] = t["revenue"] / total if total else np.nan
-    t["mean_score"] = g["value_score"].mean()
-    t["mean_clv"] = g["clv"].mean()
-    t["mean_churn_probability"] = g["churn_probability"].mean()
-    t = t.reindex([c for c in VALUE_CLASS_SERVICE.index if c in t.index])
-    t.index.name = "class"
-    return t.join(VALUE_CLASS_SERVICE[["label_zh", "service"]])
+    from ..report.vocabulary import tier_strategy
+
+    years = work.years if work is not None else 1.0
+    t = seg.tier_summary(tiers["value"], tiers["value_tier"], years)
+    g = assignment.groupby(tiers["value_tier"].reindex(assignment.index).astype(str))
+    for col, name in (("clv", "mean_clv"), ("churn_probability", "mean_churn_probability")):
+        t[name] = g[col].mean().reindex(t.index) if col in assignment else np.nan
+    industry = getattr(work, "industry", None)
+    currency = getattr(work, "currency", None) or "USD"
+    for lang, col in (("en", "strategy"), ("zh", "strategy_zh")):
+        t[col] = [tier_strategy(tier, industry, t.loc[tier, "value_per_customer_year"], currency,
+                                lang) for tier in t.index]
+    return t
+
+
+#: actions of the retention list by risk band (en, zh); ``{manager}`` in the industry's words
+RETENTION_ACTIONS = {
+    "call": ("Personal call by the {manager} this week; solve any open issue first.",
+             "本周由{manager}致电回访，先解决未结问题"),
+    "offer": ("Targeted win-back offer by e-mail or app, within the margin.",
+              "通过邮件或APP发送定向挽回优惠（不超过毛利）"),
+    "remind": ("Reminder timed to the customer's usual rhythm; no discount yet.",
+               "按客户惯常节奏提醒，暂不给折扣"),
+    "automate": ("Low-cost automated reactivation message.", "低成本自动化唤醒信息"),
+    "keep": ("Likely still active: keep the usual service, no retention spend.",
+             "大概率仍活跃：保持常规服务，不投入挽留费用"),
+}
+
+
+KEEP_BELOW = 0.3  # churn probability below which no retention money is spent
+
+
+def retention_action(value_tier, churn_probability) -> np.ndarray:
+    """The action code of each customer of the retention list, by tier and churn probability:
+    ``keep`` below 0.3; from 0.6 ``call`` for the high tier, ``offer`` for the medium tier;
+    else ``offer`` for the high tier, ``remind`` for the medium tier; ``automate`` for the
+    potential tier (nothing costly for customers worth little).
+
+    Examples
+    --------
+    >>> retention_action(["high", "high", "medium", "potential", "high"], [0.8, 0.4, 0.4, 0.9, 0.1])
+    array(['call', 'offer', 'remind', 'automate', 'keep'], dtype=object)
+    """
+    tier = np.asarray(value_tier, dtype=object)
+    p = np.asarray(churn_probability, dtype=float)
+    high, medium = tier == "high", tier == "medium"
+    out = np.where(high, np.where(p >= 0.6, "call", "offer"),
+                   np.where(medium, np.where(p >= 0.6, "offer", "remind"), "automate"))
+    return np.where(~(p >= KEEP_BELOW), "keep", out).astype(object)
+
+
+def action_text(code: str, industry=None, language: str = "en") -> str:
+    """The retention action ``code`` in ``language``, in the industry's words."""
+    from ..report.vocabulary import term
+
+    text = RETENTION_ACTIONS[code][0 if language == "en" else 1]
+    return text.format(manager=term("manager", industry, language))
 
 
 def rfm_table(scores: pd.DataFrame) -> pd.DataFrame:
@@ -288,46 +395,111 @@ def top_clv(assignment: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     --------
     >>> import pandas as pd
     >>> a = pd.DataFrame({"clv": [5.0, 50, 20], "p_alive": 0.9, "churn_probability": 0.1,
-    ...                   "value_class": "VIP", "rfm_segment": "Loyal", "monetary": 1.0},
+    ...                   "value_tier": "high", "rfm_segment": "Loyal", "monetary": 1.0},
     ...                  index=pd.Index(list("abc"), name="customer_id"))
     >>> top_clv(a, 2).index.tolist()
     ['b', 'c']
     """
-    cols = ["clv", "p_alive", "monetary", "value_class", "rfm_segment", "churn_probability"]
+    cols = ["clv", "p_alive", "monetary", "value_tier", "rfm_segment", "churn_probability"]
     return assignment.nlargest(int(n), "clv")[cols]
 
 
-def top_churn_risk(assignment: pd.DataFrame, n: int = 20,
-                   by: str = "value_at_risk") -> pd.DataFrame:
+def top_churn_risk(assignment: pd.DataFrame, n: int = 20, by: str = "value_at_risk",
+                   industry=None, language: str = "en", at_risk_only: bool = False
+                   ) -> pd.DataFrame:
     """The ``n`` customers to call first: most value at risk, or most likely to stop buying.
 
     ``value_at_risk`` = churn probability x predicted CLV: the value a save would keep, so
     long-lost customers with nothing left to lose do not crowd the list. ``by="churn_probability"``
-    ranks by the probability alone (also the fallback when no CLV could be fitted). ``action`` is
-    the one of the customer's RFM segment.
+    ranks by the probability alone (also the fallback when no CLV could be fitted). ``action``
+    (code) and ``action_text`` (in ``language``, the industry's words) follow the customer's
+    tier and risk (:func:`retention_action`). ``at_risk_only`` leaves out the customers
+    whose action would be ``keep`` (churn probability below 0.3): a list of whom to act on.
 
     Examples
     --------
     >>> import pandas as pd
     >>> a = pd.DataFrame({"churn_probability": [0.9, 0.2, 0.6], "clv": [10.0, 99, 50],
-    ...                   "value_class": "ordinary", "rfm_segment": "At risk",
+    ...                   "value_tier": "potential", "rfm_segment": "At risk",
     ...                   "recency_days": 100.0, "monetary": 1.0},
     ...                  index=pd.Index(list("abc"), name="customer_id"))
     >>> top_churn_risk(a, 2)[["churn_probability", "value_at_risk"]].values.tolist()
     [[0.6, 30.0], [0.2, 19.8]]
     >>> top_churn_risk(a, 2, by="churn_probability").index.tolist()
     ['a', 'c']
+    >>> top_churn_risk(a, 1)["action"].tolist()
+    ['automate']
     """
     if by not in ("value_at_risk", "churn_probability"):
         raise ValueError(f"by must be 'value_at_risk' or 'churn_probability', not {by!r}")
-    out = assignment[["churn_probability", "clv", "value_class", "rfm_segment", "recency_days",
+    out = assignment[["churn_probability", "clv", "value_tier", "rfm_segment", "recency_days",
                       "monetary"]].copy()
+    if at_risk_only:
+        out = out[out["churn_probability"] >= KEEP_BELOW]
     out.insert(2, "value_at_risk", (out["churn_probability"] * out["clv"]).round(2))
     if out["value_at_risk"].isna().all():
         by = "churn_probability"
     out = out.nlargest(int(n), by)
-    out["action"] = out["rfm_segment"].map(RFM_SEGMENT_ACTIONS).fillna("")
+    out["action"] = retention_action(out["value_tier"], out["churn_probability"])
+    words = {c: action_text(c, industry, language) for c in RETENTION_ACTIONS}
+    out["action_text"] = out["action"].map(words)
     return out
+
+
+#: headers of the exported action list, (English, Chinese)
+EXPORT_HEADERS = {
+    "customer_id": ("Customer", "客户编号"), "churn_probability": ("Churn probability", "流失概率"),
+    "clv": ("CLV", "生命周期价值"), "value_at_risk": ("Value at risk", "风险价值"),
+    "value_tier": ("Value tier", "价值层级"), "rfm_segment": ("RFM segment", "RFM细分"),
+    "recency_days": ("Days since last purchase", "距上次购买天数"),
+    "monetary": ("Spend to date", "累计消费"), "action": ("Action code", "行动代码"),
+    "action_text": ("Action", "行动"),
+}
+
+
+def action_export(actions: pd.DataFrame, language: str = "en", currency: str = "") -> dict:
+    """The action list as ``{"xlsx": bytes, "csv": bytes, "table": DataFrame}`` with headers
+    in ``language`` (money headers name the currency), tiers in words, probabilities rounded.
+
+    Both files neutralise text that starts like a formula (:mod:`crm_training.exports`: a
+    leading apostrophe, and text-typed cells in the workbook), so a client's id such as
+    ``=HYPERLINK(...)`` stays text in Excel.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"churn_probability": [0.71234], "clv": [120.0], "value_at_risk": [85.5],
+    ...                   "value_tier": ["high"], "action": ["call"], "action_text": ["Call"]},
+    ...                  index=pd.Index(["=cmd|' /C calc'!A0"], name="customer_id"))
+    >>> out = action_export(a, "zh", "CNY")
+    >>> list(out["table"].columns)[:3]
+    ['客户编号', '流失概率', '生命周期价值（CNY）']
+    >>> out["csv"].decode("utf-8-sig").splitlines()[1][:6]
+    "'=cmd|"
+    """
+    import io
+
+    from ..exports import csv_bytes, write_xlsx
+    from ..i18n import tier_label
+
+    i = 0 if language == "en" else 1
+    t = actions.reset_index()
+    if "value_tier" in t:
+        t["value_tier"] = [tier_label(x, language) for x in t["value_tier"]]
+    if "churn_probability" in t:
+        t["churn_probability"] = t["churn_probability"].round(4)
+    money_cols = {"clv", "value_at_risk", "monetary"}
+
+    def head(c):
+        word = EXPORT_HEADERS.get(c, (c, c))[i]
+        if c in money_cols and currency:
+            word = f"{word} ({currency})" if language == "en" else f"{word}（{currency}）"
+        return word
+
+    t.columns = [head(c) for c in t.columns]
+    buf = io.BytesIO()
+    write_xlsx(t, buf, sheet_name="actions" if language == "en" else "行动清单")
+    return {"xlsx": buf.getvalue(), "csv": csv_bytes(t, index=False), "table": t}
 
 
 def assignment_csv(assignment: pd.DataFrame) -> bytes:

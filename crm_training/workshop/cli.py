@@ -31,8 +31,12 @@ import time
 from pathlib import Path
 
 from .paths import MONEY_ENV, ROOT_ENV, within
+from .server import READY_ENV
 
 DATA_ENV = "CRM_WORKSHOP_DATA"
+COMPANY_ENV = "CRM_WORKSHOP_COMPANY"    # read by the dashboard (dashboard.COMPANY_ENV)
+LANGUAGE_ENV = "CRM_WORKSHOP_LANGUAGE"  # read by the notebook
+SCENARIO_ENV = {"industry": "CRM_WORKSHOP_INDUSTRY", "customers": "CRM_WORKSHOP_CUSTOMERS"}
 TOKEN_ENV = "CRM_WORKSHOP_TOKEN"  # read (and removed from the environment) by server.py
 SERVER = Path(__file__).with_name("server.py")
 DEFAULT_PORT = 8866  # Voila's own default
@@ -59,6 +63,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--currency", default=None,
                         help="currency of the amounts: USD, EUR, CNY, $, ¥ ... (default: "
                              "detected from the data)")
+    parser.add_argument("--industry", default=None,
+                        help="the built-in scenario's industry (without --data; default retail)")
+    parser.add_argument("--customers", type=int, default=None, metavar="N",
+                        help="customers of the built-in scenario (without --data; default 2000)")
+    parser.add_argument("--company", default=None,
+                        help="the name shown on top of the dashboard (default: the scenario's "
+                             "industry, or 'Client folder')")
+    parser.add_argument("--language", choices=("en", "zh"), default=None,
+                        help="the dashboard's language at start (a switch on top changes it)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--no-browser", action="store_true",
@@ -129,6 +142,25 @@ def check_arguments(args) -> tuple[int, dict] | str:
             return f"--{name}: {e}"
         if value is not None:
             env[MONEY_ENV[name]] = str(value)
+    company = getattr(args, "company", None)
+    if company is not None:
+        company = " ".join(str(company).split())
+        if not company or len(company) > 100:
+            return "--company: give a name of 1 to 100 characters"
+        env[COMPANY_ENV] = company
+    if getattr(args, "language", None):
+        env[LANGUAGE_ENV] = args.language
+    industry, customers = getattr(args, "industry", None), getattr(args, "customers", None)
+    if industry is not None:
+        from ..datagen import INDUSTRIES
+
+        if industry not in INDUSTRIES:
+            return f"--industry must be one of {', '.join(INDUSTRIES)}, not {industry!r}"
+        env[SCENARIO_ENV["industry"]] = industry
+    if customers is not None:
+        if not 100 <= customers <= 1_000_000:
+            return f"--customers must be between 100 and 1,000,000, not {customers:,}"
+        env[SCENARIO_ENV["customers"]] = str(customers)
     port = args.port
     if not 0 <= port <= 65535:
         return f"--port must be between 1 and 65535 (or 0 for any free port), not {port}"
@@ -179,6 +211,17 @@ def _wait_for_port(proc: subprocess.Popen, port: int, timeout: float) -> bool:
     return False
 
 
+def _wait_until_ready(proc: subprocess.Popen, ready: Path) -> bool:
+    """Wait (saying so) until the server's pre-heated kernel has run the dashboard, so that
+    the first page opens at once; False if the server died meanwhile."""
+    print("Preparing the dashboard ...", flush=True)
+    while not ready.exists():
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, Linux only
     """Ask Linux to SIGTERM Voila if this command dies without cleaning up (e.g. SIGKILL)."""
     try:
@@ -224,9 +267,12 @@ def run(args) -> int:
         shutil.copyfile(NOTEBOOK, notebook)
         # a session of its own: Ctrl-C reaches this process only, which then stops Voila
         # (preexec_fn is safe here: this command runs no threads)
+        ready = Path(folder.name) / "ready"
+        env[READY_ENV] = str(ready)
         proc = subprocess.Popen(voila_command(port, notebook), env=env, start_new_session=True,
                                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-        if not _wait_for_port(proc, port, START_TIMEOUT):
+        if not _wait_for_port(proc, port, START_TIMEOUT) or not _wait_until_ready(
+                proc, ready):
             code = proc.poll()
             print(f"crm-training workshop: Voila did not start (exit code {code})"
                   if code is not None else "crm-training workshop: Voila did not answer in "

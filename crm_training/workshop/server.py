@@ -17,7 +17,12 @@ plain Voila (``voila NOTEBOOK``), which serves anyone who can reach the port:
   ``MAX_KERNELS`` live at once: starting one more first shuts down the one least recently
   active, kernels no page is connected to first. A kernel no page has been connected to for
   ``CULL_IDLE_SECONDS`` is culled too, and a page that closes asks Voila to shut its kernel
-  down at once (Voila's own ``beforeunload`` call).
+  down at once (Voila's own ``beforeunload`` call). One kernel is pre-heated: it has run
+  the dashboard before any page asks (Voila's ``preheat_kernel``), so the first page is served
+  at once; it counts among the ``MAX_KERNELS``.
+* **a quiet start** - kernels talk over Unix sockets (``ipc``), the notebook is the package's
+  own (trusted), no JupyterLab extension but the widget manager is loaded and the page
+  template ("crm") asks nothing of a CDN.
 * ``GET /api/kernels`` (read only, with the token) lists the live kernels; Voila alone has no
   such route.
 * no user ``voila.json`` / ``voila.py`` config is read, and ``/voila/files/`` serves nothing.
@@ -39,10 +44,12 @@ import json
 import os
 import re
 import sys
+import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 TOKEN_ENV = "CRM_WORKSHOP_TOKEN"
-MAX_KERNELS = 3          # live kernels at most (one per open dashboard page)
+MAX_KERNELS = 4          # live kernels at most (one per open dashboard page, one pre-heated)
 CULL_IDLE_SECONDS = 300  # a kernel no page is connected to is shut down after this idle time
 CULL_INTERVAL_SECONDS = 60
 LOCAL_HOSTNAMES = ("localhost",)
@@ -115,6 +122,50 @@ def _guarded(handler_class, page: bool = False):
     return Guarded
 
 
+TEMPLATES = Path(__file__).with_name("jupyter")  # holds voila/templates/crm
+READY_ENV = "CRM_WORKSHOP_READY_FILE"  # written when the pre-heated dashboard is ready
+READY_WAIT = 180.0  # seconds: past this, say ready anyway (the page then waits itself)
+
+
+def _pool_ready(kernel_manager) -> bool:
+    """Whether Voila's pool of pre-heated kernels holds a kernel that has run the notebook
+    (``_pools`` of Voila's kernel manager; without pools, e.g. another Voila, ready at once)."""
+    pools = getattr(kernel_manager, "_pools", None)
+    if not isinstance(pools, dict):
+        return True
+    for pool in pools.values():
+        for item in pool:
+            if item.done() and not item.cancelled() and item.exception() is None:
+                render = item.result().get("task") if isinstance(item.result(), dict) else None
+                if render is None or render.done():
+                    return True
+    return False
+WIDGET_MANAGER = "@jupyter-widgets/jupyterlab-manager"
+
+
+def _other_lab_extensions() -> list[str]:
+    """The installed JupyterLab extensions other than the widget manager (by name)."""
+    from jupyter_core.paths import jupyter_path
+    from jupyterlab_server.config import get_federated_extensions
+
+    names = get_federated_extensions(jupyter_path("labextensions"))
+    return sorted(n for n in names if n != WIDGET_MANAGER) or ["(none)"]
+
+
+def _trust_own_notebook():
+    """Voila reads its notebook through a LargeFileManager made in ``init_settings``; the notebook
+    is the package's copy written by ``crm-training workshop``, so mark it trusted instead of
+    checking a signature store (no "Notebook ... is not trusted" warning)."""
+    import voila.app
+    from jupyter_server.services.contents.largefilemanager import LargeFileManager
+
+    class TrustedContents(LargeFileManager):
+        def mark_trusted_cells(self, nb, path=""):
+            self.notary.mark_cells(nb, True)
+
+    voila.app.LargeFileManager = TrustedContents
+
+
 @functools.lru_cache(maxsize=None)
 def _classes():
     """The Voila subclasses, built on first use (so that importing this module stays cheap)."""
@@ -170,7 +221,24 @@ def _classes():
             self.finish(json.dumps(models, default=str))
 
     class WorkshopVoila(Voila):
-        """Voila with the Host check and the token on every route, and the kernel list."""
+        """Voila with the Host check and the token on every route, and the kernel list; it
+        writes ``READY_ENV``'s file once its pre-heated kernel has run the dashboard."""
+
+        def start(self):
+            from tornado.ioloop import PeriodicCallback
+
+            ready = os.environ.pop(READY_ENV, "")
+            began = time.monotonic()
+
+            def check():
+                if _pool_ready(self.kernel_manager) or time.monotonic() - began > READY_WAIT:
+                    callback.stop()
+                    if ready:
+                        Path(ready).write_text("ready\n", encoding="utf-8")
+
+            callback = PeriodicCallback(check, 250)
+            callback.start()
+            return super().start()
 
         def init_handlers(self):
             from jupyter_server.utils import url_path_join
@@ -192,8 +260,20 @@ def workshop_config(token: str):
     c = Config()
     c.Voila.token = token
     c.Voila.config_file_paths = []  # a voila.json in the user's folders must not weaken this
+    # no websocket pings on localhost (their timeout warned on every start)
     c.Voila.tornado_settings = {"allow_remote_access": False,
-                                "local_hostnames": list(LOCAL_HOSTNAMES)}
+                                "local_hostnames": list(LOCAL_HOSTNAMES),
+                                "ws_ping_interval": 0}
+    # kernels talk to the server over Unix sockets, not TCP: nothing on the network to
+    # eavesdrop (and no "running over TCP without encryption" warning)
+    c.KernelManager.transport = "ipc"
+    # one kernel runs the dashboard before anybody asks: the first page is served at once
+    c.VoilaConfiguration.preheat_kernel = True
+    c.VoilaConfiguration.template = "crm"  # "lab" without stylesheets from a CDN
+    # none of the installed JupyterLab extensions but the widget manager (Voila swaps in its
+    # own): another, such as nbgrader's, fails to load in Voila and logs browser errors
+    c.VoilaConfiguration.extension_denylist = _other_lab_extensions()
+    c.VoilaConfiguration.default_pool_size = 1
     c.VoilaConfiguration.multi_kernel_manager_class = capped
     c.VoilaConfiguration.file_allowlist = []  # /voila/files/ serves nothing
     c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_SECONDS
@@ -209,6 +289,10 @@ def main(argv=None) -> int:
               "characters); the workshop never runs without one", file=sys.stderr)
         return 2
     _, app = _classes()
+    _trust_own_notebook()
+    # the page template "crm" (jupyter/voila/templates/crm): Voila finds it on JUPYTER_PATH
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(TEMPLATES), os.environ.get("JUPYTER_PATH", "")) if p)
     app.launch_instance(argv, config=workshop_config(token))
     return 0
 
