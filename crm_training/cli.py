@@ -63,6 +63,12 @@ def _cmd_validate(args) -> int:
     return run_validate(args)
 
 
+def _cmd_reidentify(args) -> int:
+    from .clients.reidentify import run_reidentify
+
+    return run_reidentify(args)
+
+
 def _cmd_exercises(args) -> int:
     from .exercises import build_exercises, build_personal_exercises
     from .fileio import OutputError, check_output_dir
@@ -172,6 +178,24 @@ def build_parser() -> argparse.ArgumentParser:
                    "crm-training wrote before (never any other)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_validate)
+
+    k = sub.add_parser("reidentify", help="on the client's side: trace the pseudonyms of a list "
+                       "(e.g. the workshop's action list) back to customer ids, into a key file "
+                       "kept apart")
+    k.add_argument("list", help="the list (CSV or XLSX) with a column of pseudonyms")
+    k.add_argument("--exports", required=True, help="the client's original exports (file or "
+                   "folder) that were anonymised")
+    k.add_argument("--mapping", default=None, help="the YAML column mapping used to validate")
+    ksalt = k.add_mutually_exclusive_group()
+    ksalt.add_argument("--salt-file", default=None, metavar="FILE",
+                       help="file holding the salt of the anonymisation (or set CRM_SALT)")
+    ksalt.add_argument("--salt", default=None, metavar="S", help="the salt itself (visible in "
+                       "`ps`: prefer --salt-file)")
+    k.add_argument("--column", default=None, help="the list's column of pseudonyms (default: "
+                   "the first that holds only pseudonyms)")
+    k.add_argument("--out", required=True, help="the key file to write (CSV, or .xlsx)")
+    k.add_argument("--force", action="store_true", help="replace an existing --out file")
+    k.set_defaults(func=_cmd_reidentify)
 
     for command in ("build-exercises", "exercises"):  # "exercises --build": the older name
         e = sub.add_parser(command, help="generate the trainee exercise notebooks from the "

@@ -133,10 +133,11 @@ UI = {
                     "and risk.",
                     "有流失风险（流失概率不低于30%）且风险价值（流失概率 × 生命周期价值）最高的"
                     "{n}位客户，以及按层级与风险给出的行动建议。"),
-    "pseudonyms": (" Customer ids are pseudonyms (anonymised data): the client matches them "
-                   "to real customers with their own key; it is not in these files.",
-                   "客户编号为化名（已匿名化数据）：客户方用自己保管的密钥对应真实客户，"
-                   "密钥不在这些文件中。"),
+    "pseudonyms": (" Customer ids are pseudonyms (anonymised data): the client traces them back "
+                   "with their salt and exports (crm-training reidentify), into a key kept "
+                   "apart; no key is in these files.",
+                   "客户编号为化名（已匿名化数据）：客户方用自己的盐值和原始导出数据还原"
+                   "（crm-training reidentify），密钥单独保存，不在这些文件中。"),
     "download_xlsx": ("Download the action list (Excel)", "下载行动清单（Excel）"),
     "download_csv": ("Download the action list (CSV)", "下载行动清单（CSV）"),
     "download_all": ("Download every customer's segments (CSV)", "下载全部客户细分结果（CSV）"),
