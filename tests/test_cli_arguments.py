@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from crm_training import cli
 
 SUBCOMMANDS = ("generate", "samples", "validate", "report", "build-exercises", "exercises",
-               "workshop")
+               "workshop", "reidentify")
 
 
 def _parser_actions():
@@ -118,6 +118,9 @@ def _base(name, root):
         "build-exercises": {"--src": str(root / "solutions"), "--dst": fresh},
         "exercises": {"--build": None, "--src": str(root / "solutions"), "--dst": fresh},
         "workshop": {"--data": str(root / "client"), "--port": "0", "--no-browser": None},
+        "reidentify": {"list": str(root / "client" / "orders.csv"), "--exports":
+                       str(root / "client"), "--salt": "0123456789abcdef-salt",
+                       "--out": fresh + ".csv"},
     }[name]
 
 
@@ -131,7 +134,8 @@ def _argv(draw, name, root):
             args[key] = None
             continue
         looks_like_path = any(k in key for k in ("out", "data", "dst", "src", "path", "mapping",
-                                                 "batch", "template", "file", "trainee", "root"))
+                                                 "batch", "template", "file", "trainee", "root", "list",
+                                                 "exports"))
         if choices is not None and draw(st.booleans()):
             args[key] = draw(st.sampled_from([str(c) for c in choices]))
         elif looks_like_path:
