@@ -41,6 +41,12 @@ EXTRA_ZH = {"matched (enrolment DiD)": "匹配对照", "naive": "简单对比",
             "n_categories": "购买品类数", "tenure_days": "客户时长（天）",
             "profit_margin": "利润率", "profit": "利润", "revenue": "收入", "gross_sales": "销售额"}
 
+#: English words of the customer features (cluster profiles), where the code is no word
+FEATURES_EN = {"recency_days": "days since last purchase", "orders_per_year": "purchases a year",
+               "avg_order_value": "average purchase", "n_categories": "categories bought",
+               "tenure_days": "days as a customer", "monetary": "spend",
+               "frequency": "purchases"}
+
 #: the value tiers (high / medium / potential value) in each language
 TIER_LABELS = {"en": {"high": "high value", "medium": "medium value",
                       "potential": "potential value"},

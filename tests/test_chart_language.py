@@ -199,8 +199,9 @@ def test_english_charts_are_unchanged():
     assert CHARTS["class_shares"]("en").get_title() == "value_tier"
     ax = CHARTS["cluster_profiles"]("en")
     assert ax.get_title() == "Cluster profiles (z-scores of the means)"
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["recency_days", "orders_per_year",
-                                                            "monetary"]
+    # the features in words, not column names (a consultant's client reads them)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "days since last purchase", "purchases a year", "spend"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0: Big spenders", "1: Lapsed"]
     ax = CHARTS["p_alive"]("en")
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (

@@ -61,7 +61,7 @@ def test_other_charts_return_axes_or_figure():
     prof = pd.DataFrame({"customers": [3, 4], "recency_days": [10.0, 300],
                          "monetary": [900.0, 50], "name": ["Big spenders", "Lapsed"]})
     ax = P.plot_cluster_profiles(prof)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["recency_days", "monetary"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["days since last purchase", "spend"]
     mig = pd.DataFrame([[5, 1], [0, 4]], index=["VIP", "ordinary"], columns=["VIP", "ordinary"])
     assert P.plot_tier_migration(mig).images[0].get_array().sum() == 10
     cls = pd.Series(pd.Categorical(["high", "medium", "medium"],

@@ -148,11 +148,13 @@ def test_retention_actions_follow_tier_and_risk(work):
     codes = retention_action(risk["value_tier"], risk["churn_probability"])
     assert risk["action"].tolist() == codes.tolist()
     assert risk["action"].nunique() >= 3  # not one action for everybody
-    high_risky = (risk["value_tier"] == "high") & (risk["churn_probability"] >= 0.6)
+    high_risky = (risk["value_tier"] == "high") & risk["churn_probability"].between(
+        0.6, 0.95, inclusive="left")
     assert (risk.loc[high_risky, "action"] == "call").all()
     assert (risk.loc[risk["churn_probability"] < 0.3, "action"] == "keep").all()
-    assert (risk.loc[(risk["value_tier"] == "potential") & (risk["churn_probability"] >= 0.3),
-                     "action"] == "automate").all()
+    assert (risk.loc[(risk["value_tier"] == "potential") & risk["churn_probability"].between(
+        0.3, 0.95, inclusive="left"), "action"] == "automate").all()
+    assert (risk.loc[risk["churn_probability"] >= 0.95, "action"] == "lost").all()
     assert "relationship manager" in action_text("call", "bank", "en")
     assert "客户经理" in action_text("call", "bank", "zh")
     zh = top_churn_risk(a, 20, industry="bank", language="zh")
@@ -360,6 +362,57 @@ def test_action_list_length_ranking_and_downloads(dash):
     dash.links_button.click()
     assert len(_decode(dash.all_link.value)) == len(dash.work.features)
     dash.churn_rank.value, dash.top_n.value = "value_at_risk", 20
+
+
+def test_the_language_switch_keeps_every_choice(dash):
+    _open(dash, "tiers")
+    choices = {"tier_basis": "score", "rfm_bins": "fixed", "churn_rank": "churn_probability"}
+    before = {k: getattr(dash, k).value for k in choices}
+    try:
+        for k, v in choices.items():
+            getattr(dash, k).value = v
+        tiers = dash.result.tiers.copy()
+        dash.language.value = "zh"
+        assert {k: getattr(dash, k).value for k in choices} == choices
+        pd.testing.assert_frame_equal(dash.result.tiers, tiers)  # the same numbers, in Chinese
+        assert "高价值" in dash.tables["tiers"].value
+    finally:
+        dash.language.value = "en"
+        for k, v in before.items():
+            getattr(dash, k).value = v
+
+
+def test_tiers_by_score_still_show_money(work):
+    import crm_training.segmentation as seg
+
+    s = segment_customers(work, weights=FINANCIAL, tier_basis="score")
+    score_tiers = s.assignment["value_tier"]
+    money = work.values.reindex(score_tiers.index)
+    expected = seg.tier_summary(money, score_tiers, work.years)
+    for col in ("customers", "value_share", "value_per_customer_year"):
+        assert s.tiers[col].to_numpy() == pytest.approx(expected[col].to_numpy()), col
+    # the money of the high tier is a value per customer a year, not score points (0-100)
+    assert s.tiers.loc["high", "value_per_customer_year"] > 100
+
+
+def test_margin_scales_value_not_spend(monkeypatch):
+    from crm_training.workshop import Dashboard
+
+    data = crm_training.generate("retail", 600, seed=3)
+    revenue_only = crm_training.CRMData(
+        customers=data.customers, transactions=data.transactions.drop(columns="cost"),
+        meta={"currency": "USD"})
+    dash = Dashboard(data=revenue_only, seed=0, warm_up=False)
+    _open(dash, "actions")
+    before = dash.action_list()
+    dash.margin_slider.value = 40
+    after = dash.action_list()
+    assert after["clv"].to_numpy() == pytest.approx(0.4 * before["clv"].to_numpy())
+    assert after["monetary"].equals(before["monetary"])  # spend to date stays spend
+    _open(dash, "clv")
+    assert "expected profit over 36 months" in dash.notes["clv"].value
+    dash.margin_slider.value = 0
+    assert "expected revenue over 36 months" in dash.notes["clv"].value
 
 
 def test_rfm_controls(dash):

@@ -100,9 +100,11 @@ def test_dashboard_in_chromium(workshop, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            refused = browser.new_page()
+            assert refused.goto(workshop.split("?")[0]).status == 403  # no token, no dashboard
+            refused.close()
             page = browser.new_page(viewport={"width": 1400, "height": 1000},
                                     accept_downloads=True)
-            assert page.goto(workshop.split("?")[0]).status == 403  # no token, no dashboard
             page.on("console", lambda m: console.append(m) if m.type == "error" else None)
             page.goto(workshop)
             assert page.url == workshop.split("?")[0]  # the token left the address bar

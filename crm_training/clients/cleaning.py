@@ -98,6 +98,13 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
         log.add(file, table, "changed", len(rows), f"{key} repeated with different content: "
                 "suffixed -2, -3 ... to keep ids unique", key)
     if table == "transactions":
+        # a purchase after the export cannot have happened: kept, it would move "today" and
+        # with it every customer's recency, churn probability and CLV
+        rows = issue_rows(report, file, "future_date", "timestamp").intersection(df.index)
+        if len(rows):
+            log.add(file, table, "dropped", len(rows), "purchase dated after the export",
+                    "timestamp", [{"line": int(r)} for r in rows[:5]])
+            df = df.drop(rows)
         df = fix_returns(df, file, log, marked=issue_rows(report, file, "negative_not_return"),
                          negated=issue_rows(report, file, "positive_return"))
     return fill_defaults(df, table, file, log)

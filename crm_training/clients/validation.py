@@ -104,7 +104,8 @@ RULES = {
     "duplicate_customer": ("warning", "drop", "later rows of the customer were dropped"),
     "duplicate_assignment": ("warning", "drop", "later rows were dropped"),
     "orphan_customer": ("warning", "add_customer", "the customers were added with only an id"),
-    "future_date": ("warning", "none", "the rows were kept"),
+    "future_date": ("warning", "drop", "transactions were dropped (a purchase after the "
+                    "export would move every customer's recency); other rows were kept"),
     "negative_not_return": ("warning", "mark_return", "the rows were marked as returns"),
     "positive_return": ("warning", "negate", "amount, cost and quantity were made negative"),
     "out_of_range": ("warning", "blank", "the values were set to blank"),

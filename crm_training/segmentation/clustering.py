@@ -263,34 +263,69 @@ def suggest_cluster_name(profile: pd.Series, overall: pd.Series) -> str:
     return "Occasional"
 
 
-_SPEND = {2: (("higher spend", "消费较高"), ("lower spend", "消费较低")),
-          3: (("highest spend", "消费最高"), ("middle spend", "消费居中"),
-              ("lowest spend", "消费最低"))}
+# how clusters of one name are told apart: by the feature whose means differ most between them
+# (words for 2 clusters: higher, lower; for 3: highest, middle, lowest); recency reads reversed
+_TELL_APART = {
+    "monetary": ((("higher spend", "消费较高"), ("lower spend", "消费较低")),
+                 (("highest spend", "消费最高"), ("middle spend", "消费居中"),
+                  ("lowest spend", "消费最低"))),
+    "orders_per_year": ((("more frequent", "购买较频繁"), ("less frequent", "购买较少")),
+                        (("most frequent", "购买最频繁"), ("middle frequency", "购买频率居中"),
+                         ("least frequent", "购买最少"))),
+    "recency_days": ((("more recent", "近期购买"), ("less recent", "较久未购")),
+                     (("most recent", "最近购买"), ("middle recency", "购买时间居中"),
+                      ("least recent", "最久未购"))),
+    "avg_order_value": ((("larger purchases", "客单价较高"), ("smaller purchases", "客单价较低")),
+                        (("largest purchases", "客单价最高"), ("middle purchases", "客单价居中"),
+                         ("smallest purchases", "客单价最低"))),
+    "tenure_days": ((("longer-standing", "客龄较长"), ("newer", "客龄较短")),
+                    (("longest-standing", "客龄最长"), ("middle tenure", "客龄居中"),
+                     ("newest", "客龄最短"))),
+}
+# the features a name already speaks of (so "Frequent high spenders, lower spend" cannot be)
+_NAMED = {"Frequent high spenders": {"monetary", "orders_per_year"},
+          "Big spenders": {"monetary", "avg_order_value"}, "Loyal regulars": {"orders_per_year"},
+          "Lapsed high value": {"recency_days", "monetary"}, "Lapsed": {"recency_days"},
+          "New customers": {"tenure_days"}}
 
 
-def _distinct_names(names, spend=None):
-    """Names (en, zh) told apart when one rule names several clusters: by their spend
-    ("Occasional, higher spend" / "Occasional, lower spend"), else by rank ("..., group 3").
+def _distinct_names(names, means: pd.DataFrame | None = None):
+    """Names (en, zh) told apart when one rule names several clusters, by the feature whose
+    means differ most between them ("Occasional, more recent" / "Occasional, less recent");
+    more than three of a name, or no feature to tell them by: "..., group 2".
 
     Examples
     --------
     >>> import pandas as pd
-    >>> _distinct_names(["Lapsed", "Occasional", "Occasional"], pd.Series([5.0, 10, 90]))[0]
-    ['Lapsed', 'Occasional, lower spend', 'Occasional, higher spend']
+    >>> m = pd.DataFrame({"monetary": [50.0, 100, 110], "recency_days": [300.0, 20, 200]})
+    >>> _distinct_names(["Lapsed", "Occasional", "Occasional"], m)[0]
+    ['Lapsed', 'Occasional, more recent', 'Occasional, less recent']
     """
     names = list(names)
-    spend = (pd.Series(np.arange(len(names), 0, -1, dtype=float)) if spend is None
-             else pd.Series(np.asarray(spend, dtype=float)))
     en = list(names)
     zh = [CLUSTER_NAMES_ZH.get(n, n) for n in names]
-    for name in set(names):
+    for name in dict.fromkeys(names):
         where = [i for i, n in enumerate(names) if n == name]
         if len(where) < 2:
             continue
-        ranked = sorted(where, key=lambda i: -spend.iloc[i])  # highest spend first
-        words = _SPEND.get(len(where))
-        for rank, i in enumerate(ranked):
-            e, z = words[rank] if words else (f"group {rank + 1}", f"第{rank + 1}组")
+        best, spread = None, 1.0
+        for feature in _TELL_APART:
+            if means is None or feature in _NAMED.get(name, ()) or feature not in means:
+                continue
+            vals = means[feature].iloc[where].to_numpy(dtype=float)
+            lo, hi = np.nanmin(vals), np.nanmax(vals)
+            ratio = hi / lo if lo > 0 else (np.inf if hi > 0 else 1.0)
+            if ratio > spread * 1.001:
+                best, spread = feature, ratio
+        if best is None or len(where) > 3:
+            ranked = where
+            words = [(f"group {k + 1}", f"第{k + 1}组") for k in range(len(where))]
+        else:
+            vals = means[best].iloc[where].to_numpy(dtype=float)
+            order = np.argsort(vals if best == "recency_days" else -vals, kind="stable")
+            ranked = [where[k] for k in order]
+            words = _TELL_APART[best][len(where) - 2]
+        for (e, z), i in zip(words, ranked):
             en[i] = f"{name}, {e}"
             zh[i] = f"{zh[i]}（{z}）"
     return en, zh
@@ -323,5 +358,5 @@ def cluster_profiles(X: pd.DataFrame, labels, value: str = "monetary") -> pd.Dat
     out = out.join(means)
     overall = X.mean(numeric_only=True)
     names = [suggest_cluster_name(means.loc[c], overall) for c in means.index]
-    out["name"], out["name_zh"] = _distinct_names(names, means.get(value))
+    out["name"], out["name_zh"] = _distinct_names(names, means)
     return out

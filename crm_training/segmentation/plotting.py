@@ -260,7 +260,10 @@ def plot_cluster_profiles(profiles: pd.DataFrame, features=None, ax=None, *,
     im = ax.imshow(z.to_numpy(), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
     ax.figure.colorbar(im, ax=ax, label=w["colorbar"])
     ax.set_xticks(range(len(cols)))
-    shown = cols if language == "en" else [code_label(c, language) for c in cols]
+    from ..i18n import FEATURES_EN
+
+    shown = [FEATURES_EN.get(c, code_label(c, "en")) for c in cols] if language == "en" \
+        else [code_label(c, language) for c in cols]
     ax.set_xticklabels(shown, rotation=30, ha="right")
     column = "name_zh" if language == "zh" and "name_zh" in profiles else "name"
     names = profiles[column] if column in profiles else profiles.index.astype(str)
@@ -268,7 +271,9 @@ def plot_cluster_profiles(profiles: pd.DataFrame, features=None, ax=None, *,
     ax.set_yticklabels([f"{i}: {n}" for i, n in zip(profiles.index, names)])
     for i in range(len(m)):
         for j, c in enumerate(cols):
-            ax.text(j, i, f"{m.iloc[i, j]:,.3g}", ha="center", va="center", fontsize=7)
+            v = m.iloc[i, j]
+            ax.text(j, i, f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}", ha="center",
+                    va="center", fontsize=7)
     ax.set_title(w["title"])
     return ax
 

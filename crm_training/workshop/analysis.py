@@ -175,9 +175,10 @@ class WorkshopData:
         if basis == "value":
             return self._once(("tiers", shares), lambda: seg.value_tiers(
                 self.values, *shares)[["value", "value_tier"]])
-        if basis == "score":
+        if basis == "score":  # tiers by the score; the value shown is still money
             va = self.value_classes(weights, shares)
-            return pd.DataFrame({"value": va["score"], "value_tier": va["value_tier"]})
+            return pd.DataFrame({"value": self.values.reindex(va.index).fillna(0.0),
+                                 "value_tier": va["value_tier"]})
         raise ValueError(f"basis must be 'value' or 'score', not {basis!r}")
 
     def clusters(self, k: int) -> np.ndarray:
@@ -346,30 +347,36 @@ RETENTION_ACTIONS = {
     "remind": ("Reminder timed to the customer's usual rhythm; no discount yet.",
                "按客户惯常节奏提醒，暂不给折扣"),
     "automate": ("Low-cost automated reactivation message.", "低成本自动化唤醒信息"),
+    "lost": ("Probably lost: one low-cost win-back message at most; ask why they left.",
+             "大概率已流失：至多发送一次低成本挽回信息，并了解流失原因"),
     "keep": ("Likely still active: keep the usual service, no retention spend.",
              "大概率仍活跃：保持常规服务，不投入挽留费用"),
 }
 
 
 KEEP_BELOW = 0.3  # churn probability below which no retention money is spent
+LOST_FROM = 0.95  # churn probability from which a customer is taken as lost
 
 
 def retention_action(value_tier, churn_probability) -> np.ndarray:
     """The action code of each customer of the retention list, by tier and churn probability:
-    ``keep`` below 0.3; from 0.6 ``call`` for the high tier, ``offer`` for the medium tier;
-    else ``offer`` for the high tier, ``remind`` for the medium tier; ``automate`` for the
-    potential tier (nothing costly for customers worth little).
+    ``keep`` below 0.3; ``lost`` from 0.95 (nothing left to save: a last low-cost message);
+    in between, from 0.6 ``call`` for the high tier, ``offer`` for the medium tier; else
+    ``offer`` for the high tier, ``remind`` for the medium tier; ``automate`` for the potential
+    tier (nothing costly for customers worth little).
 
     Examples
     --------
-    >>> retention_action(["high", "high", "medium", "potential", "high"], [0.8, 0.4, 0.4, 0.9, 0.1])
-    array(['call', 'offer', 'remind', 'automate', 'keep'], dtype=object)
+    >>> retention_action(["high", "high", "medium", "potential", "high", "high"],
+    ...                  [0.8, 0.4, 0.4, 0.9, 0.1, 0.99])
+    array(['call', 'offer', 'remind', 'automate', 'keep', 'lost'], dtype=object)
     """
     tier = np.asarray(value_tier, dtype=object)
     p = np.asarray(churn_probability, dtype=float)
     high, medium = tier == "high", tier == "medium"
     out = np.where(high, np.where(p >= 0.6, "call", "offer"),
                    np.where(medium, np.where(p >= 0.6, "offer", "remind"), "automate"))
+    out = np.where(p >= LOST_FROM, "lost", out)
     return np.where(~(p >= KEEP_BELOW), "keep", out).astype(object)
 
 
@@ -483,12 +490,23 @@ def action_export(actions: pd.DataFrame, language: str = "en", currency: str = "
     from ..i18n import tier_label
 
     i = 0 if language == "en" else 1
-    t = actions.reset_index()
+    t = actions.reset_index().drop(columns=["action"], errors="ignore")  # the text says it
     if "value_tier" in t:
         t["value_tier"] = [tier_label(x, language) for x in t["value_tier"]]
+    if "rfm_segment" in t and language == "zh":
+        from ..segmentation.rfm import RFM_SEGMENT_LABELS_ZH
+
+        t["rfm_segment"] = t["rfm_segment"].map(lambda c: RFM_SEGMENT_LABELS_ZH.get(c, c))
     if "churn_probability" in t:
         t["churn_probability"] = t["churn_probability"].round(4)
+    if "recency_days" in t:
+        t["recency_days"] = t["recency_days"].round().astype("Int64")
     money_cols = {"clv", "value_at_risk", "monetary"}
+    for c in money_cols & set(t.columns):
+        t[c] = t[c].round(2)
+    kinds = {c: "money" for c in money_cols if c in t}
+    if "churn_probability" in t:
+        kinds["churn_probability"] = "percent"
 
     def head(c):
         word = EXPORT_HEADERS.get(c, (c, c))[i]
@@ -496,10 +514,38 @@ def action_export(actions: pd.DataFrame, language: str = "en", currency: str = "
             word = f"{word} ({currency})" if language == "en" else f"{word}（{currency}）"
         return word
 
+    formats = {head(c): kind for c, kind in kinds.items()}
     t.columns = [head(c) for c in t.columns]
     buf = io.BytesIO()
     write_xlsx(t, buf, sheet_name="actions" if language == "en" else "行动清单")
+    buf = io.BytesIO(_formatted_sheet(buf.getvalue(), formats))
     return {"xlsx": buf.getvalue(), "csv": csv_bytes(t, index=False), "table": t}
+
+
+def _formatted_sheet(xlsx: bytes, formats: dict) -> bytes:
+    """A workbook made readable: header frozen and filtered, columns as wide as their text,
+    probabilities as %, money with thousands separators (``formats``: header -> kind)."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    ws = wb.active
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    number = {"percent": "0.0%", "money": "#,##0.00"}
+    for col in ws.iter_cols(min_row=1, max_row=ws.max_row):
+        header = col[0].value
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
+        wide = any("\u4e00" <= ch <= "\u9fff" for ch in str(header))
+        ws.column_dimensions[col[0].column_letter].width = min(60, width * (2 if wide else 1)
+                                                                  + 2)
+        if header in formats:
+            for c in col[1:]:
+                c.number_format = number[formats[header]]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def assignment_csv(assignment: pd.DataFrame) -> bytes:

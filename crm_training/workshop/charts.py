@@ -30,9 +30,19 @@ WORDS = {
     "churn": {"en": ("Churn probability by value tier", "churn probability (1 - P(alive))",
                      "customers"),
               "zh": ("各价值层级的流失概率分布", "流失概率（1 - 存活概率）", "客户数")},
-    "actions": {"en": ("Value at risk by action ({currency})", "value at risk", "customers"),
-                "zh": ("各行动涉及的风险价值（{currency}）", "风险价值", "客户数")},
+    "actions": {"en": ("Value at risk by action ({currency})", "value at risk",
+                       "({n:,} customers)"),
+                "zh": ("各行动涉及的风险价值（{currency}）", "风险价值", "（{n:,}位客户）")},
     "rows": {"en": ("Rows per table", "rows"), "zh": ("各数据表行数", "行数")},
+}
+
+
+TABLE_NAMES = {  # the data model's tables
+    "en": {"web_events": "web events", "loyalty_events": "loyalty events"},
+    "zh": {"transactions": "交易", "customers": "客户", "surveys": "问卷",
+           "loyalty_events": "积分流水", "tickets": "工单", "interactions": "互动",
+           "web_events": "网站行为", "experiments": "营销实验", "campaigns": "营销活动",
+           "products": "商品"},
 }
 
 
@@ -110,7 +120,8 @@ def plot_actions(actions: pd.DataFrame, words: dict, language: str = "en",
     y = np.arange(len(g))
     ax.barh(y, g["sum"].fillna(0).to_numpy(), color="tab:red", alpha=0.8)
     for yi, (v, n) in enumerate(zip(g["sum"].fillna(0), g["size"])):
-        ax.annotate(f" {v:,.0f} ({n:,} {customers})", (v, yi), va="center", fontsize=8)
+        ax.annotate(f" {v:,.0f} " + customers.format(n=int(n)), (v, yi), va="center",
+                    fontsize=8)
     ax.set_yticks(y, [words[c] for c in g.index])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
@@ -130,7 +141,8 @@ def plot_table_rows(rows: pd.Series, language: str = "en"):
     ax.barh(y, rows.to_numpy(dtype=float), color="tab:blue")
     for yi, v in enumerate(rows.to_numpy()):
         ax.annotate(f" {int(v):,}", (v, yi), va="center", fontsize=8)
-    ax.set_yticks(y, [code_label(n, language) for n in rows.index])
+    names = TABLE_NAMES[language]
+    ax.set_yticks(y, [names.get(n, code_label(n, language)) for n in rows.index])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_title(title)

@@ -54,10 +54,17 @@ _STYLE = """<style>
 .crm-dashboard table.crm-table thead th {background: #f3f5f8; white-space: nowrap;}
 .crm-dashboard table.crm-table .crm-text {text-align: left;}
 .crm-dashboard .crm-error {color: #b00020;}
+.crm-dashboard .crm-check table {border-collapse: collapse; font-size: 12px; margin: 4px 0 12px;}
+.crm-dashboard .crm-check th, .crm-dashboard .crm-check td {border-bottom: 1px solid #ddd;
+  padding: 3px 8px; text-align: left; vertical-align: top;}
+.crm-dashboard .crm-check td.num {text-align: right;}
+.crm-dashboard .crm-check h3 {font-size: 14px; margin: 10px 0 4px;}
 .crm-dashboard .crm-note {color: #444; font-size: 12px; max-width: 900px;}
 .crm-dashboard a.crm-download-link {color: #1565c0; text-decoration: underline;
   font-weight: bold; margin-right: 16px;}
 .crm-dashboard .crm-header h2 {margin: 4px 0;}
+.crm-dashboard .lm-TabBar-tab, .crm-dashboard .p-TabBar-tab {min-width: fit-content;
+  max-width: none; flex: 0 0 auto;}
 </style>"""
 
 TABS = ("data", "concentration", "segments", "tiers", "clv", "actions")
@@ -69,6 +76,7 @@ ALL_PARTS = {p for parts in PARTS.values() for p in parts}
 #: every word on screen, (English, Chinese)
 UI = {
     "title": ("{company}: customer workshop", "{company}：客户研讨会"),
+    "title_plain": ("Customer workshop", "客户研讨会"),
     "subtitle": ("Amounts in {currency}; {basis}.", "金额单位：{currency}；{basis}。"),
     "basis_cost": ("value is profit (revenue minus cost)", "价值为利润（收入减成本）"),
     "basis_margin": ("value is profit at a {margin} margin", "价值为按{margin}毛利率计算的利润"),
@@ -107,16 +115,18 @@ UI = {
                   "模拟场景：生成的数据，无需客户数据检查。"),
     "no_client": ("No client data loaded.", "尚未加载客户数据。"),
     "verdict_ok": ("The client data are usable.", "客户数据可用。"),
+    "verdict_warned": ("The client data are usable, with {n} warnings: read them below before "
+                       "trusting the figures.",
+                       "客户数据可用，但有{n}条警告：请先阅读下方说明再使用这些数字。"),
     "verdict_bad": ("Not usable as is: fix the errors below (the analyses use what could be "
                     "read).", "数据不能直接使用：请修正下列错误（分析使用了可读取的部分）。"),
-    "details": ("The full data check (sources, problems, cleaning log)",
-                "完整数据检查（来源、问题、清洗记录）"),
     "conc_note": ("The top {top20} of customers bring {share} of the {measure}; Gini {gini}.",
                   "前20%的客户贡献了{share}的{measure}；基尼系数{gini}。"),
     "tier_note": ("Tiers: the top {high} of customers by {basis} are high value, the next "
-                  "{medium} medium, the rest potential: the scheme of the case-study report.",
+                  "{medium} medium, the rest potential (customers of equal value stay in one "
+                  "tier): the scheme of the case-study report.",
                   "分层规则：按{basis}排序，前{high}为高价值客户，其后{medium}为中价值客户，"
-                  "其余为潜力价值客户，与案例报告一致。"),
+                  "其余为潜力价值客户（价值相同的客户归入同一层级），与案例报告一致。"),
     "by_value": ("value", "价值"), "by_score": ("the weighted score ({weights})",
                                              "加权评分（{weights}）"),
     "clv_note": ("CLV: expected {measure} over {months} months (discounted at 10% a year) from "
@@ -175,9 +185,7 @@ PERCENT = {"customer_share", "value_share", "revenue_share", "mean_churn_probabi
            "churn_probability", "p_alive", "share"}
 MONEY = {"value_per_customer_year", "mean_clv", "monetary", "avg_order_value", "clv",
          "value_at_risk"}
-TABLE_NAMES_ZH = {"transactions": "交易", "customers": "客户", "surveys": "问卷",
-                  "loyalty_events": "积分流水", "tickets": "工单", "interactions": "互动",
-                  "web_sessions": "网站访问", "campaigns": "营销活动", "products": "商品"}
+WHOLE = {"recency_days"}  # shown as whole numbers
 
 
 def say(key: str, language: str, **figures) -> str:
@@ -192,7 +200,7 @@ def _cell(col, v, currency):
         return "–"
     if col in PERCENT:
         return f"{100 * float(v):.1f}%"
-    if col in MONEY:
+    if col in MONEY or col in WHOLE:
         return f"{float(v):,.0f}"
     if isinstance(v, (int,)) or (hasattr(v, "dtype") and "int" in str(v.dtype)):
         return f"{int(v):,}"
@@ -467,14 +475,20 @@ class Dashboard:
         for i, t in enumerate(TABS):
             self.tabs.set_title(i, say(f"tab_{t}", lang))
         self.data_panel.set_title(0, say("data_panel", lang))
-        self.source.options = [(say("scenario", lang), "scenario"),
-                               (say("client", lang), "client")]
-        self.rfm_bins.options = [(say("quantiles", lang), "quantiles"),
-                                 (say("fixed", lang), "fixed")]
-        self.tier_basis.options = [(say("basis_value", lang), "value"),
-                                   (say("basis_score", lang), "score")]
-        self.churn_rank.options = [(say("value_at_risk", lang), "value_at_risk"),
-                                   (say("probability", lang), "churn_probability")]
+        # new option labels reset a toggle to its first option: keep what the user chose
+        quiet, self._quiet = self._quiet, True
+        try:
+            for widget, options in (
+                    (self.source, (("scenario", "scenario"), ("client", "client"))),
+                    (self.rfm_bins, (("quantiles", "quantiles"), ("fixed", "fixed"))),
+                    (self.tier_basis, (("basis_value", "value"), ("basis_score", "score"))),
+                    (self.churn_rank, (("value_at_risk", "value_at_risk"),
+                                       ("probability", "churn_probability")))):
+                chosen = widget.value
+                widget.options = [(say(key, lang), value) for key, value in options]
+                widget.value = chosen
+        finally:
+            self._quiet = quiet
         for widget, key in ((self.source, "source"), (self.industry, "industry"),
                             (self.n_customers, "customers"), (self.seed, "seed"),
                             (self.client_path, "folder"), (self.rfm_bins, "rfm_bins"),
@@ -516,8 +530,12 @@ class Dashboard:
             if self.status.value.startswith("<i>"):
                 self.status.value = done
         except Exception as e:  # noqa: BLE001 - a live dashboard shows the problem, never dies
-            self.status.value = (f'<span class="crm-error">{type(e).__name__}: '
-                                 f"{html.escape(str(e))}</span>")
+            # the user's own mistakes (a folder, a value) in words; anything else with its kind
+            plain = isinstance(e, (OSError, ValueError)) or type(e).__name__.endswith(
+                ("RootError", "DataError"))
+            shown = str(e) if plain else f"{type(e).__name__}: {e}"
+            self.status.value = _problem(shown).replace("<p ", "<span ").replace("</p>",
+                                                                                 "</span>")
 
     # ---- data -------------------------------------------------------------------------------
     def generate_scenario(self):
@@ -592,13 +610,14 @@ class Dashboard:
         lang, work = self.lang, self.work
         meta = getattr(work.data, "meta", None) or {}
         company = self._company or meta.get("company") or (
-            say("client", lang) if meta.get("source") != "synthetic"
-            else f"{self._industry_name(meta.get('industry', ''))}")
+            self._industry_name(meta.get("industry", "")) if meta.get("source") == "synthetic"
+            else "")
         basis = (say("basis_cost", lang) if work.value_basis == "cost" else
                  say("basis_margin", lang, margin=f"{self.margin_value():.0%}")
                  if self.margin_value() is not None else say("basis_revenue", lang))
         subtitle = say("subtitle", lang, currency=work.currency or "-", basis=basis)
-        self.header.value = (f"<h2>{html.escape(say('title', lang, company=company))}</h2>"
+        title = say("title", lang, company=company) if company else say("title_plain", lang)
+        self.header.value = (f"<h2>{html.escape(title)}</h2>"
                              f"<div>{html.escape(subtitle)}</div>")
 
     def _industry_name(self, industry):
@@ -626,6 +645,10 @@ class Dashboard:
         if self.work is None or self.work.value_basis == "cost" or not self.margin_slider.value:
             return None
         return self.margin_slider.value / 100
+
+    def measure(self) -> str:
+        """What the value columns are: "profit" (costs, or the margin slider) or "revenue"."""
+        return "profit" if self.work.value_basis == "cost" or self.margin_value() else "revenue"
 
     def money_factor(self) -> float:
         """What the CLV and value columns are multiplied by for the margin slider: the
@@ -725,25 +748,28 @@ class Dashboard:
         rows = pd.Series({name: len(df) for name, df in work.data.tables.items()
                           if df is not None and len(df)})
         self.charts["data"].value = charts.png(charts.plot_table_rows(rows, lang))
-        names = [TABLE_NAMES_ZH.get(n, n) if lang == "zh" else n.replace("_", " ")
-                 for n in rows.index]
-        self.tables["data"].value = html_table(pd.DataFrame({"table": names, "rows": rows.values}),
-                                               "crm-data", lang)
+        names = [charts.TABLE_NAMES[lang].get(n, n.replace("_", " ")) for n in rows.index]
+        self.tables["data"].value = html_table(
+            pd.DataFrame({"table": names, "rows": rows.values}), "crm-data", lang)
         res = self._res
         if res is None:
             self.notes["data"].value = _note(say("synthetic", lang))
             self.validation.value = ""
             return
-        verdict = say("verdict_ok" if res.ok else "verdict_bad", lang)
+        from ..report.appendix import data_quality_html
+
+        warnings = len(res.report.warnings)
+        verdict = say("verdict_bad", lang) if not res.ok else say(
+            "verdict_warned", lang, n=warnings) if warnings else say("verdict_ok", lang)
         self.notes["data"].value = f"<p><b>{html.escape(verdict)}</b></p>"
-        self.validation.value = (f"<details><summary>{html.escape(say('details', lang))}</summary>"
-                                 f"{validation_html(res)}</details>")
+        # the report's appendix: files and column mapping, every problem, the cleaning log
+        self.validation.value = f'<div class="crm-check">{data_quality_html(res, lang)}</div>'
 
     def _draw_concentration(self):
         from ..segmentation.plotting import plot_lorenz
 
         lang, work = self.lang, self.work
-        measure = _measure_word(work.measure, lang)
+        measure = _measure_word(self.measure(), lang)
         ax = plot_lorenz(work.values, measure=measure, language=lang)
         self.charts["concentration"].value = charts.png(ax.figure)
         from ..segmentation import gini, top_share
@@ -770,8 +796,7 @@ class Dashboard:
         t["segment"] = t[seg_col] if seg_col else t[first]
         t = t[["segment", "customers", "customer_share", "revenue_share", "recency_days",
                "frequency", "monetary"]]
-        self.tables["segments"].value = html_table(self._money(t, ["monetary"]), "crm-rfm", lang,
-                                                   self.work.currency)
+        self.tables["segments"].value = html_table(t, "crm-rfm", lang, self.work.currency)
 
     def _draw_cluster(self):
         from ..segmentation.plotting import plot_cluster_profiles
@@ -786,8 +811,7 @@ class Dashboard:
         c = prof.reset_index(drop=True)
         c.insert(0, "cluster", prof["name_zh" if lang == "zh" else "name"].to_numpy())
         c = c.drop(columns=["name", "name_zh"])
-        self.tables["cluster"].value = html_table(self._money(c, ["avg_order_value"]),
-                                                  "crm-clusters", lang, self.work.currency)
+        self.tables["cluster"].value = html_table(c, "crm-clusters", lang, self.work.currency)
 
     def _draw_tiers(self):
         lang, r, work = self.lang, self.result, self.work
@@ -802,7 +826,7 @@ class Dashboard:
             work.currency)
         high, medium = self.tier_shares()
         if self.tier_basis.value == "value":
-            basis = _measure_word(work.measure, lang)
+            basis = _measure_word(self.measure(), lang)
         else:
             w = self.weight_values()
             total = sum(w.values())
@@ -822,7 +846,7 @@ class Dashboard:
         fc = work.clv_forecast()
         history = float(fc.horizon.get("history_months") or 0)
         months = int(self.horizon.value)
-        note = say("clv_note", lang, measure=_measure_word(work.measure, lang), months=months,
+        note = say("clv_note", lang, measure=_measure_word(self.measure(), lang), months=months,
                    model=fc.selection.get("name", "BG/NBD"))
         if history and months > 2 * history:
             note += say("horizon_warning", lang, history=history)
@@ -830,15 +854,15 @@ class Dashboard:
         t = top_clv(r.assignment, int(self.top_n.value)).reset_index()
         t["value_tier"] = [tier_label(x, lang) for x in t["value_tier"]]
         t["rfm_segment"] = _rfm_names(t["rfm_segment"], lang)
-        self.tables["clv"].value = html_table(self._money(t, ["clv", "monetary"]), "crm-clv",
-                                              lang, work.currency)
+        self.tables["clv"].value = html_table(self._money(t, ["clv"]), "crm-clv", lang,
+                                              work.currency)
 
     def action_list(self) -> pd.DataFrame:
         """The retention list as shown (current length, ranking, language, margin)."""
         r = self.result
         t = top_churn_risk(r.assignment, int(self.top_n.value), self.churn_rank.value,
                            industry=self.work.industry, language=self.lang, at_risk_only=True)
-        return self._money(t, ["clv", "value_at_risk", "monetary"])
+        return self._money(t, ["clv", "value_at_risk"])
 
     def _draw_actions(self):
         lang, r, work = self.lang, self.result, self.work
@@ -908,14 +932,3 @@ def _note(text: str) -> str:
 
 def _problem(message: str) -> str:
     return f'<p class="crm-error">{html.escape(message)}</p>'
-
-
-def validation_html(res) -> str:
-    """The validation report of a client load as an HTML fragment (for a widget).
-
-    Shows how each file was read and mapped, every problem and every cleaning step (from
-    :meth:`ValidationReport.to_html` and :meth:`CleaningLog.to_html`).
-    """
-    src = html.escape("\n".join(s.describe() for s in res.sources))
-    return (f"<details><summary>Sources</summary><pre>{src}</pre></details>"
-            f"{res.report.to_html()}{res.cleaning.to_html()}")
