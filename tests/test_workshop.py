@@ -664,3 +664,17 @@ def test_workshop_money_arguments_are_checked(tmp_path, capsys, no_voila):
     _, env = wcli.check_arguments(SimpleNamespace(data=None, root=None, port=0, no_browser=True,
                                                   margin=0.3, currency="¥"))
     assert env[wcli.MONEY_ENV["margin"]] == "0.3" and env[wcli.MONEY_ENV["currency"]] == "¥"
+
+
+def test_customers_worth_less_than_nothing_are_flagged_on_the_first_tab():
+    from crm_training.workshop import Dashboard
+
+    d = crm_training.generate("retail", 300, seed=2)
+    tx = d.transactions
+    big_return = tx.iloc[[0]].assign(amount=-99_999.0, transaction_id="X1", is_return=True)
+    data = crm_training.CRMData(customers=d.customers, meta=d.meta,
+                                transactions=pd.concat([tx, big_return], ignore_index=True))
+    board = Dashboard(data=data, warm_up=False)
+    negative = int((board.work.values < 0).sum())
+    assert negative >= 1 and board.work.values[tx["customer_id"].iloc[0]] < 0
+    assert f"{negative:,} customers have a negative net profit" in board.notes["data"].value

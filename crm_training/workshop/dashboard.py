@@ -115,6 +115,9 @@ UI = {
                   "模拟场景：生成的数据，无需客户数据检查。"),
     "no_client": ("No client data loaded.", "尚未加载客户数据。"),
     "verdict_ok": ("The client data are usable.", "客户数据可用。"),
+    "negative_value": ("{n} customers have a negative net {measure} (returns or costs above "
+                       "their purchases): check them before reading shares of value.",
+                       "{n}位客户的净{measure}为负（退货或成本超过购买额）：解读价值占比前请先核实。"),
     "verdict_warned": ("The client data are usable, with {n} warnings: read them below before "
                        "trusting the figures.",
                        "客户数据可用，但有{n}条警告：请先阅读下方说明再使用这些数字。"),
@@ -751,9 +754,12 @@ class Dashboard:
         names = [charts.TABLE_NAMES[lang].get(n, n.replace("_", " ")) for n in rows.index]
         self.tables["data"].value = html_table(
             pd.DataFrame({"table": names, "rows": rows.values}), "crm-data", lang)
+        negative = int((work.values < 0).sum())
+        loss = _note(say("negative_value", lang, n=f"{negative:,}", measure=_measure_word(
+            self.measure(), lang))) if negative else ""
         res = self._res
         if res is None:
-            self.notes["data"].value = _note(say("synthetic", lang))
+            self.notes["data"].value = _note(say("synthetic", lang)) + loss
             self.validation.value = ""
             return
         from ..report.appendix import data_quality_html
@@ -761,7 +767,7 @@ class Dashboard:
         warnings = len(res.report.warnings)
         verdict = say("verdict_bad", lang) if not res.ok else say(
             "verdict_warned", lang, n=warnings) if warnings else say("verdict_ok", lang)
-        self.notes["data"].value = f"<p><b>{html.escape(verdict)}</b></p>"
+        self.notes["data"].value = f"<p><b>{html.escape(verdict)}</b></p>" + loss
         # the report's appendix: files and column mapping, every problem, the cleaning log
         self.validation.value = f'<div class="crm-check">{data_quality_html(res, lang)}</div>'
 
