@@ -63,8 +63,8 @@ _STYLE = """<style>
 .crm-dashboard a.crm-download-link {color: #1565c0; text-decoration: underline;
   font-weight: bold; margin-right: 16px;}
 .crm-dashboard .crm-header h2 {margin: 4px 0;}
-.crm-dashboard .lm-TabBar-tab, .crm-dashboard .p-TabBar-tab {min-width: fit-content;
-  max-width: none; flex: 0 0 auto;}
+.crm-dashboard .lm-TabBar-tab {flex: 0 0 auto !important; max-width: none !important;
+  min-width: 0 !important;}
 </style>"""
 
 TABS = ("data", "concentration", "segments", "tiers", "clv", "actions")
