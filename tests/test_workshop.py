@@ -678,3 +678,30 @@ def test_customers_worth_less_than_nothing_are_flagged_on_the_first_tab():
     negative = int((board.work.values < 0).sum())
     assert negative >= 1 and board.work.values[tx["customer_id"].iloc[0]] < 0
     assert f"{negative:,} customers have a negative net profit" in board.notes["data"].value
+
+
+def test_a_model_that_sees_no_dropout_says_so():
+    from crm_training.workshop import Dashboard
+
+    rng = np.random.default_rng(0)
+    start, rows = pd.Timestamp("2024-01-01"), []
+    for c in range(300):  # Poisson buyers with their own rates who never stop buying
+        rate, t = rng.gamma(2.0, 1 / 40), rng.uniform(0, 100)
+        while t < 700:
+            rows.append((f"C{c}", start + pd.Timedelta(days=float(t)), rng.uniform(10, 50)))
+            t += rng.exponential(1 / rate)
+    tx = pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"])
+    tx.insert(0, "transaction_id", [f"T{i}" for i in range(len(tx))])
+    customers = pd.DataFrame({"customer_id": tx["customer_id"].unique()})
+    board = Dashboard(data=crm_training.CRMData(customers=customers, transactions=tx,
+                                                meta={"currency": "USD"}), warm_up=False)
+    board.draw_all()
+    churn = board.result.assignment["churn_probability"]
+    assert (churn < 0.01).mean() >= 0.95
+    assert "almost no dropout" in board.notes["clv"].value
+    assert "almost no dropout" in board.notes["actions"].value
+    assert "The 0 customers at risk" in board.notes["actions"].value
+    assert board.charts["actions"].layout.display == "none"  # no empty chart
+    ordinary = Dashboard(data=crm_training.generate("retail", 800, seed=3), warm_up=False)
+    ordinary.draw_all()  # the generator's customers do drop out: no such warning
+    assert "almost no dropout" not in ordinary.notes["clv"].value

@@ -138,6 +138,11 @@ UI = {
                  "客户生命周期价值：{months}个月内预期{measure}（年折现率10%），由{model}模型"
                  "与Gamma-Gamma模型计算，与报告一致。流失概率 = 1 - 存活概率，即客户已停止购买"
                  "的可能性。"),
+    "no_dropout": ("The model sees almost no dropout in these data ({share} of the customers "
+                   "have a churn probability below 1%): the history is too short or too thin "
+                   "to show who leaves, so low churn here is no evidence that nobody does.",
+                   "模型在这些数据中几乎看不到客户流失（{share}的客户流失概率低于1%）：历史数据"
+                   "太短或太少，无法显示谁会离开，因此这里的低流失率并不能说明没有客户流失。"),
     "horizon_warning": (" The horizon is more than twice the {history:.0f} months of history: "
                         "read it with care.",
                         "预测期超过历史数据{history:.0f}个月的两倍，请谨慎解读。"),
@@ -189,6 +194,7 @@ PERCENT = {"customer_share", "value_share", "revenue_share", "mean_churn_probabi
 MONEY = {"value_per_customer_year", "mean_clv", "monetary", "avg_order_value", "clv",
          "value_at_risk"}
 WHOLE = {"recency_days"}  # shown as whole numbers
+NO_DROPOUT, NO_DROPOUT_SHARE = 0.01, 0.95  # churn below 1% for 95% of buyers: no dropout seen
 
 
 def say(key: str, language: str, **figures) -> str:
@@ -746,11 +752,17 @@ class Dashboard:
         f = self.money_factor()
         return df.assign(**{c: df[c] * f for c in cols if c in df}) if f != 1 else df
 
+    def _show(self, chart: str, fig) -> None:
+        """Put ``fig`` in the chart widget ``chart``; ``None`` hides the widget."""
+        image = self.charts[chart]
+        image.value = charts.png(fig) if fig is not None else b""
+        image.layout.display = None if fig is not None else "none"
+
     def _draw_data(self):
         lang, work = self.lang, self.work
         rows = pd.Series({name: len(df) for name, df in work.data.tables.items()
                           if df is not None and len(df)})
-        self.charts["data"].value = charts.png(charts.plot_table_rows(rows, lang))
+        self._show("data", charts.plot_table_rows(rows, lang))
         names = [charts.TABLE_NAMES[lang].get(n, n.replace("_", " ")) for n in rows.index]
         self.tables["data"].value = html_table(
             pd.DataFrame({"table": names, "rows": rows.values}), "crm-data", lang)
@@ -777,7 +789,7 @@ class Dashboard:
         lang, work = self.lang, self.work
         measure = _measure_word(self.measure(), lang)
         ax = plot_lorenz(work.values, measure=measure, language=lang)
-        self.charts["concentration"].value = charts.png(ax.figure)
+        self._show("concentration", ax.figure)
         from ..segmentation import gini, top_share
 
         tops = (0.01, 0.05, 0.1, 0.2, 0.5)
@@ -795,7 +807,7 @@ class Dashboard:
 
         lang, r = self.lang, self.result
         rfm = self.work.rfm(self.thresholds())
-        self.charts["segments"].value = charts.png(plot_rfm_grid(rfm, language=lang).figure)
+        self._show("segments", plot_rfm_grid(rfm, language=lang).figure)
         seg_col = "label_zh" if lang == "zh" else None
         t = r.rfm_segments.reset_index()
         first = t.columns[0]
@@ -812,8 +824,7 @@ class Dashboard:
         full = self.work.cluster_features.groupby(
             r.assignment["cluster"].reindex(self.work.cluster_features.index)).mean()
         shown = full.join(prof[["name", "name_zh"]])
-        self.charts["cluster"].value = charts.png(
-            plot_cluster_profiles(shown, language=lang).figure)
+        self._show("cluster", plot_cluster_profiles(shown, language=lang).figure)
         c = prof.reset_index(drop=True)
         c.insert(0, "cluster", prof["name_zh" if lang == "zh" else "name"].to_numpy())
         c = c.drop(columns=["name", "name_zh"])
@@ -822,7 +833,7 @@ class Dashboard:
     def _draw_tiers(self):
         lang, r, work = self.lang, self.result, self.work
         t = r.tiers
-        self.charts["tiers"].value = charts.png(charts.plot_tier_shares(t, lang))
+        self._show("tiers", charts.plot_tier_shares(t, lang))
         shown = t.reset_index()
         shown["value_tier"] = [tier_label(x, lang) for x in shown["value_tier"]]
         shown["strategy"] = shown["strategy_zh" if lang == "zh" else "strategy"]
@@ -844,11 +855,11 @@ class Dashboard:
     def _draw_clv(self):
         lang, r, work = self.lang, self.result, self.work
         if "clv" in r.problems:
-            self.charts["clv"].value = b""
+            self._show("clv", None)
             self.notes["clv"].value = _problem(say("na", lang, why=r.problems["clv"]))
             self.tables["clv"].value = ""
             return
-        self.charts["clv"].value = charts.png(charts.plot_churn_by_tier(r.assignment, lang))
+        self._show("clv", charts.plot_churn_by_tier(r.assignment, lang))
         fc = work.clv_forecast()
         history = float(fc.horizon.get("history_months") or 0)
         months = int(self.horizon.value)
@@ -856,12 +867,21 @@ class Dashboard:
                    model=fc.selection.get("name", "BG/NBD"))
         if history and months > 2 * history:
             note += say("horizon_warning", lang, history=history)
-        self.notes["clv"].value = _note(note)
+        self.notes["clv"].value = _note(note) + self._no_dropout_note()
         t = top_clv(r.assignment, int(self.top_n.value)).reset_index()
         t["value_tier"] = [tier_label(x, lang) for x in t["value_tier"]]
         t["rfm_segment"] = _rfm_names(t["rfm_segment"], lang)
         self.tables["clv"].value = html_table(self._money(t, ["clv"]), "crm-clv", lang,
                                               work.currency)
+
+    def _no_dropout_note(self) -> str:
+        """A warning when the model sees (almost) nobody drop out: churn near 0 then says the
+        history is too short or too thin to show dropout, not that no customer leaves."""
+        p = self.result.assignment["churn_probability"].dropna()
+        share = float((p < NO_DROPOUT).mean()) if len(p) else 0.0
+        if share < NO_DROPOUT_SHARE:
+            return ""
+        return _problem(say("no_dropout", self.lang, share=f"{share:.0%}"))
 
     def action_list(self) -> pd.DataFrame:
         """The retention list as shown (current length, ranking, language, margin)."""
@@ -875,17 +895,17 @@ class Dashboard:
         if "churn" in r.problems:
             self.notes["actions"].value = _problem(say("na", lang, why=r.problems["churn"]))
             self.tables["actions"].value = self.download.value = ""
-            self.charts["actions"].value = b""
+            self._show("actions", None)
             return
         t = self.action_list()
         words = {c: action_text(c, work.industry, lang) for c in RETENTION_ACTIONS}
         short = {c: v.split(";")[0].split("，")[0].split("：")[0] for c, v in words.items()}
-        self.charts["actions"].value = charts.png(charts.plot_actions(t, short, lang,
-                                                                     work.currency))
+        self._show("actions", charts.plot_actions(t, short, lang, work.currency)
+                   if len(t) else None)  # nobody at risk: no empty chart
         note = say("action_note", lang, n=len(t))
         if _anonymised(work.data):
             note += say("pseudonyms", lang)
-        self.notes["actions"].value = _note(note)
+        self.notes["actions"].value = _note(note) + self._no_dropout_note()
         shown = t.reset_index()
         shown["value_tier"] = [tier_label(x, lang) for x in shown["value_tier"]]
         shown["rfm_segment"] = _rfm_names(shown["rfm_segment"], lang)
