@@ -119,7 +119,7 @@ def test_workshop_opens_the_checked_folder(sample_checked):
     assert checked[1][DATA_ENV] == str(out.resolve())
     d = Dashboard(data_dir=out, root=str(out), seed=1)
     # the first tab: usable, with the warning about the 255 identical lines, shown in full
-    assert "The client data are usable, with 1 warnings" in d.notes["data"].value
+    assert "The client data are usable, with 1 warning:" in d.notes["data"].value
     assert "Validation: 0 errors, 1 warning" in d.validation.value
     assert "repeat an earlier row on every column" in d.validation.value
     assert len(d.work.data.customers) == 2357

@@ -415,6 +415,34 @@ def test_margin_scales_value_not_spend(monkeypatch):
     assert "expected revenue over 36 months" in dash.notes["clv"].value
 
 
+def test_tier_share_sliders_and_notes_say_what_is_applied(dash):
+    _open(dash, "tiers")
+    try:
+        dash.high_share.value = 50
+        assert dash.medium_share.max == 50  # no medium share beyond what the high tier leaves
+        dash.high_share.value = 20
+        assert dash.medium_share.max == 80
+        assert "the tiers of the case-study report" in dash.notes["tiers"].value
+        dash.tier_basis.value = "score"
+        assert "ranked by the score instead of value" in dash.notes["tiers"].value
+    finally:
+        dash.tier_basis.value, dash.high_share.value = "value", 20
+
+
+def test_the_probability_list_says_so_and_breaks_ties_by_value(dash):
+    _open(dash, "actions")
+    try:
+        dash.churn_rank.value = "churn_probability"
+        assert "most likely to have stopped buying" in dash.notes["actions"].value
+        t = dash.action_list()
+        pairs = list(zip(-t["churn_probability"], -t["value_at_risk"]))
+        assert pairs == sorted(pairs)  # by probability, equal ones by value at risk
+        dash.language.value = "zh"
+        assert dict(dash.industry.options)["银行"] == "bank"  # the industries in Chinese too
+    finally:
+        dash.language.value, dash.churn_rank.value = "en", "value_at_risk"
+
+
 def test_rfm_controls(dash):
     _open(dash, "segments")
     rfm_before = dash.tables["segments"].value

@@ -446,7 +446,8 @@ def top_churn_risk(assignment: pd.DataFrame, n: int = 20, by: str = "value_at_ri
     out.insert(2, "value_at_risk", (out["churn_probability"] * out["clv"]).round(2))
     if out["value_at_risk"].isna().all():
         by = "churn_probability"
-    out = out.nlargest(int(n), by)
+    other = "churn_probability" if by == "value_at_risk" else "value_at_risk"
+    out = out.sort_values([by, other], ascending=False, na_position="last").head(int(n))
     out["action"] = retention_action(out["value_tier"], out["churn_probability"])
     words = {c: action_text(c, industry, language) for c in RETENTION_ACTIONS}
     out["action_text"] = out["action"].map(words)

@@ -118,8 +118,8 @@ UI = {
     "negative_value": ("{n} customers have a negative net {measure} (returns or costs above "
                        "their purchases): check them before reading shares of value.",
                        "{n}位客户的净{measure}为负（退货或成本超过购买额）：解读价值占比前请先核实。"),
-    "verdict_warned": ("The client data are usable, with {n} warnings: read them below before "
-                       "trusting the figures.",
+    "verdict_warned": ("The client data are usable, with {n} warning{s}: read them below "
+                       "before trusting the figures.",
                        "客户数据可用，但有{n}条警告：请先阅读下方说明再使用这些数字。"),
     "verdict_bad": ("Not usable as is: fix the errors below (the analyses use what could be "
                     "read).", "数据不能直接使用：请修正下列错误（分析使用了可读取的部分）。"),
@@ -127,9 +127,12 @@ UI = {
                   "前20%的客户贡献了{share}的{measure}；基尼系数{gini}。"),
     "tier_note": ("Tiers: the top {high} of customers by {basis} are high value, the next "
                   "{medium} medium, the rest potential (customers of equal value stay in one "
-                  "tier): the scheme of the case-study report.",
+                  "tier){same}",
                   "分层规则：按{basis}排序，前{high}为高价值客户，其后{medium}为中价值客户，"
-                  "其余为潜力价值客户（价值相同的客户归入同一层级），与案例报告一致。"),
+                  "其余为潜力价值客户（价值相同的客户归入同一层级）{same}"),
+    "tier_same": (": the tiers of the case-study report.", "，与案例报告一致。"),
+    "tier_other": (": the report's names and cut, ranked by the score instead of value.",
+                   "：名称与切分与报告相同，但按评分而非价值排序。"),
     "by_value": ("value", "价值"), "by_score": ("the weighted score ({weights})",
                                              "加权评分（{weights}）"),
     "clv_note": ("CLV: expected {measure} over {months} months (discounted at 10% a year) from "
@@ -151,6 +154,11 @@ UI = {
                     "and risk.",
                     "有流失风险（流失概率不低于30%）且风险价值（流失概率 × 生命周期价值）最高的"
                     "{n}位客户，以及按层级与风险给出的行动建议。"),
+    "action_note_p": ("The {n} customers at risk (churn probability 30% or more) most likely "
+                      "to have stopped buying (equal probabilities: most value at risk first), "
+                      "and what to do with each by tier and risk.",
+                      "有流失风险（流失概率不低于30%）且最可能已停止购买的{n}位客户（概率相同时"
+                      "风险价值高者在前），以及按层级与风险给出的行动建议。"),
     "pseudonyms": (" Customer ids are pseudonyms (anonymised data): the client traces them back "
                    "with their salt and exports (crm-training reidentify), into a key kept "
                    "apart; no key is in these files.",
@@ -399,6 +407,8 @@ class Dashboard:
         self.weights = {f: _classed(W.FloatSlider(value=DEFAULT_FAMILY_WEIGHTS[f], min=0, max=1,
                                                   step=0.05, **wide()), f"crm-w-{f}")
                         for f in FAMILIES}
+        self.high_share.observe(lambda ch: setattr(
+            self.medium_share, "max", max(self.medium_share.min, 100 - ch["new"])), "value")
         self.weights_box = W.VBox(list(self.weights.values()), layout=L(display="none"))
         self.tier_basis.observe(lambda ch: setattr(
             self.weights_box.layout, "display", None if ch["new"] == "score" else "none"),
@@ -489,12 +499,14 @@ class Dashboard:
         try:
             for widget, options in (
                     (self.source, (("scenario", "scenario"), ("client", "client"))),
+                    (self.industry, tuple((None, i) for i in INDUSTRIES)),
                     (self.rfm_bins, (("quantiles", "quantiles"), ("fixed", "fixed"))),
                     (self.tier_basis, (("basis_value", "value"), ("basis_score", "score"))),
                     (self.churn_rank, (("value_at_risk", "value_at_risk"),
                                        ("probability", "churn_probability")))):
                 chosen = widget.value
-                widget.options = [(say(key, lang), value) for key, value in options]
+                widget.options = [(say(key, lang) if key else self._industry_name_in(value, lang),
+                                   value) for key, value in options]
                 widget.value = chosen
         finally:
             self._quiet = quiet
@@ -628,6 +640,12 @@ class Dashboard:
         title = say("title", lang, company=company) if company else say("title_plain", lang)
         self.header.value = (f"<h2>{html.escape(title)}</h2>"
                              f"<div>{html.escape(subtitle)}</div>")
+
+    @staticmethod
+    def _industry_name_in(industry, language):
+        from ..report.text import industry_name
+
+        return industry_name(industry, language)
 
     def _industry_name(self, industry):
         from ..report.text import industry_name
@@ -778,7 +796,8 @@ class Dashboard:
 
         warnings = len(res.report.warnings)
         verdict = say("verdict_bad", lang) if not res.ok else say(
-            "verdict_warned", lang, n=warnings) if warnings else say("verdict_ok", lang)
+            "verdict_warned", lang, n=warnings, s="s" * (warnings != 1)) if warnings \
+            else say("verdict_ok", lang)
         self.notes["data"].value = f"<p><b>{html.escape(verdict)}</b></p>" + loss
         # the report's appendix: files and column mapping, every problem, the cleaning log
         self.validation.value = f'<div class="crm-check">{data_quality_html(res, lang)}</div>'
@@ -849,8 +868,9 @@ class Dashboard:
             total = sum(w.values())
             basis = say("by_score", lang, weights=", ".join(
                 f"{say(f, lang)} {v / total:.0%}" for f, v in w.items()))
+        same = say("tier_same" if self.tier_basis.value == "value" else "tier_other", lang)
         self.notes["tiers"].value = _note(say("tier_note", lang, high=f"{high:.0%}",
-                                              medium=f"{medium:.0%}", basis=basis))
+                                              medium=f"{medium:.0%}", basis=basis, same=same))
 
     def _draw_clv(self):
         lang, r, work = self.lang, self.result, self.work
@@ -902,7 +922,8 @@ class Dashboard:
         short = {c: v.split(";")[0].split("，")[0].split("：")[0] for c, v in words.items()}
         self._show("actions", charts.plot_actions(t, short, lang, work.currency)
                    if len(t) else None)  # nobody at risk: no empty chart
-        note = say("action_note", lang, n=len(t))
+        note = say("action_note" if self.churn_rank.value == "value_at_risk" else
+                   "action_note_p", lang, n=len(t))
         if _anonymised(work.data):
             note += say("pseudonyms", lang)
         self.notes["actions"].value = _note(note) + self._no_dropout_note()
