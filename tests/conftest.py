@@ -26,3 +26,18 @@ def cdnow():
     from clv_data import cdnow_summary
 
     return cdnow_summary()
+
+
+@pytest.fixture
+def cjk_font():
+    """The CJK font matplotlib will use; skipped without one, failed when CI or
+    CRM_REQUIRE_FONTS demands one (a Chinese chart must not pass drawn in empty boxes)."""
+    from crm_training.fonts import find_cjk_font
+
+    font = find_cjk_font()
+    if font is None:
+        if os.environ.get("CI") or os.environ.get("CRM_REQUIRE_FONTS"):
+            pytest.fail("no CJK font found, but CI/CRM_REQUIRE_FONTS demands one: "
+                        "apt-get install fonts-noto-cjk")
+        pytest.skip("no CJK font on this machine (apt-get install fonts-noto-cjk)")
+    return font

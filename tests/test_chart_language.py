@@ -7,7 +7,6 @@ language is refused, and a Chinese chart saved as PNG draws every glyph (no "Gly
 warning: the function puts a CJK font first itself).
 """
 import io
-import os
 import re
 import warnings
 
@@ -37,7 +36,6 @@ from crm_training.segmentation.rfm import rfm_scores  # noqa: E402
 from crm_training.service import plotting as svc_plot  # noqa: E402
 from crm_training.service.erlang import staffing_table  # noqa: E402
 
-REQUIRED = bool(os.environ.get("CI") or os.environ.get("CRM_REQUIRE_FONTS"))
 # Latin words a Chinese chart may show: acronyms, model and currency names, the course's notation
 ALLOWED_LATIN = {"NPS", "CSAT", "RFM", "CRM", "FM", "R", "Erlang", "C", "BG", "NBD", "MBG", "CNY",
                  "USD"}
@@ -296,17 +294,6 @@ def test_the_font_is_configured_only_when_needed(monkeypatch):
     assert len(calls) <= 1  # set once, then found set
     if find_cjk_font() is not None:
         assert len(calls) == 1 and matplotlib.rcParams["font.sans-serif"][0] == find_cjk_font()
-
-
-@pytest.fixture
-def cjk_font():
-    font = find_cjk_font()
-    if font is None:
-        if REQUIRED:
-            pytest.fail("no CJK font found, but CI/CRM_REQUIRE_FONTS demands one: "
-                        "apt-get install fonts-noto-cjk")
-        pytest.skip("no CJK font on this machine (apt-get install fonts-noto-cjk)")
-    return font
 
 
 @pytest.mark.parametrize("chart", sorted(CHARTS))

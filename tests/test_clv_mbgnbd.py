@@ -186,28 +186,19 @@ def test_recovers_simulated_parameters_within_their_standard_errors():
         assert model.params_[k] == pytest.approx(v, rel=0.1), k
 
 
-def test_predictions_match_the_simulated_future_and_who_was_alive():
-    # With the true parameters: holdout purchases, P(alive) and the new-customer expectation
-    # agree with what the simulated customers did, in groups of past purchases - one-time
-    # buyers included, whom BG/NBD would call certainly alive.
+def test_one_time_buyers_can_be_gone_and_new_customers_expect_the_simulated_purchases():
+    # Holdout purchases and P(alive) by groups of past purchases are checked against the
+    # simulated future for all three models in test_clv_models; here what only MBG/NBD has:
+    # one-time buyers, whom BG/NBD would call certainly alive, often left at once.
     params = {"r": 0.8, "alpha": 6.0, "a": 1.3, "b": 2.5}
     model = ModifiedBetaGeoModel()
     model.params_ = params
     n = 100_000
-    data = simulate_mbg_nbd(n, np.random.default_rng(5).uniform(20, 60, n), seed=5,
-                            future_t=26.0, **params)
-    pred = model.expected_purchases(data, 26.0).to_numpy()
-    alive = model.expected_probability_alive(data).to_numpy()
-    groups = np.minimum(data["frequency"].to_numpy(), 6)
-    for g in np.unique(groups):
-        sel = groups == g
-        actual = data["frequency_holdout"].to_numpy()[sel]
-        assert abs(actual.mean() - pred[sel].mean()) < 4 * actual.std() / np.sqrt(sel.sum()), g
-        was = data["true_alive"].to_numpy()[sel]
-        se = np.sqrt(was.mean() * (1 - was.mean()) / sel.sum())
-        assert abs(was.mean() - alive[sel].mean()) < 4 * se + 1e-3, g
-    one = groups == 0
+    data = simulate_mbg_nbd(n, np.random.default_rng(5).uniform(20, 60, n), seed=5, **params)
+    one = data["frequency"] == 0
     assert data["true_alive"][one].mean() < 0.6   # many one-time buyers left at once
+    alive = model.expected_probability_alive(data[one]).to_numpy()
+    assert abs(alive.mean() - data["true_alive"][one].mean()) < 0.01
     freq = simulate_mbg_nbd(200_000, 40.0, seed=3, **params)["frequency"]
     assert abs(freq.mean() - model.expected_purchases_new_customer(40.0)) < 4 * freq.std() / \
         np.sqrt(len(freq))

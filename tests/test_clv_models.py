@@ -10,8 +10,9 @@ from sklearn.exceptions import NotFittedError
 
 import clv_data
 from clv_data import cdnow_summary, cdnow_with_spend
-from crm_training.clv import (BetaGeoModel, GammaGammaModel, ParetoNBDModel, simulate_bg_nbd,
-                              simulate_gamma_gamma, simulate_pareto_nbd)
+from crm_training.clv import (BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel,
+                              ParetoNBDModel, simulate_bg_nbd, simulate_gamma_gamma,
+                              simulate_mbg_nbd, simulate_pareto_nbd)
 from crm_training.clv.base import check_rfm
 from crm_training.clv.beta_geo import _bg_nbd_negloglik, _bg_nbd_negloglik_reference
 from crm_training.clv.gamma_gamma import _gamma_gamma_negloglik
@@ -201,13 +202,14 @@ def test_new_customer_expectation_matches_simulation():
         assert abs(freq.mean() - model.expected_purchases_new_customer(40.0)) < 4 * se
 
 
-@pytest.mark.parametrize("kind", ["bg", "pareto"])
+@pytest.mark.parametrize("kind", ["bg", "mbg", "pareto"])
 def test_conditional_predictions_match_simulated_future(kind):
     # With the true parameters, predicted future purchases and P(alive) match what the simulated
     # customers then did, overall and within groups of past behaviour.
-    if kind == "bg":
+    if kind in ("bg", "mbg"):
         params = {"r": 0.8, "alpha": 6.0, "a": 1.3, "b": 2.5}
-        model, sim = BetaGeoModel(), simulate_bg_nbd
+        model, sim = ((BetaGeoModel(), simulate_bg_nbd) if kind == "bg"
+                      else (ModifiedBetaGeoModel(), simulate_mbg_nbd))
     else:
         params = {"r": 0.8, "alpha": 6.0, "s": 0.9, "beta": 20.0}
         model, sim = ParetoNBDModel(), simulate_pareto_nbd

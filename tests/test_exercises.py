@@ -19,6 +19,7 @@ from crm_training.cli import main
 from crm_training.exercises import build_exercises, check, strip_solutions
 from crm_training.exercises.checks import REGISTRY
 from crm_training.exercises.build import exercise_notebook
+from exercise_mistakes import _ledger, _sessions  # the trainee's ways of computing them
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_INDUSTRY = {"01": "retail", "02": "bank", "03": "travel", "04": "coffee_chain",
@@ -65,16 +66,6 @@ def _nps(d, promoter=9, detractor=6):
 def _csat(d, satisfied=4):
     s = d.surveys.dropna(subset=["csat"])
     return s.groupby(s["touchpoint"].astype(str))["csat"].apply(lambda x: (x >= satisfied).mean())
-
-
-def _sessions(d, step):
-    w = d.web_events
-    return w.loc[w["funnel_step"] == step, "session_id"].nunique()
-
-
-def _ledger(d, *types):
-    ev = d.loyalty_events
-    return float(ev.loc[ev["event_type"].isin(types), "points"].sum())
 
 
 def _hours(d, end):

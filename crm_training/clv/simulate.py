@@ -74,20 +74,7 @@ def simulate_bg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: fl
     >>> bool((df["recency"] <= df["T"]).all())
     True
     """
-    rng = np.random.default_rng(seed)
-    T = _T_array(n_customers, T)
-    ft = 0.0 if future_t is None else float(future_t)
-    lam = rng.gamma(r, 1.0 / alpha, n_customers)
-    p = rng.beta(a, b, n_customers)
-    n_all = rng.poisson(lam * (T + ft))   # purchases an immortal customer makes in [0, T + ft]
-    n = rng.binomial(n_all, np.divide(T, T + ft, out=np.ones_like(T), where=T + ft > 0))
-    k = rng.geometric(np.maximum(p, 1e-300))  # the k-th repeat purchase is the last one
-    x = np.minimum(n, k)
-    recency = _last_arrival(rng, T, x, n)
-    out = _frame(x, recency, T, {"true_lambda": lam, "true_p": p, "true_alive": k > n})
-    if future_t is not None:
-        out["frequency_holdout"] = np.minimum(n_all, k) - x
-    return out
+    return _geometric_dropout(n_customers, T, r, alpha, a, b, seed, future_t, at_first=False)
 
 
 def simulate_mbg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: float,
@@ -119,6 +106,12 @@ def simulate_mbg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: f
     >>> bool(df.loc[one_time, "true_alive"].mean() < 0.5)  # many one-time buyers left at once
     True
     """
+    return _geometric_dropout(n_customers, T, r, alpha, a, b, seed, future_t, at_first=True)
+
+
+def _geometric_dropout(n_customers, T, r, alpha, a, b, seed, future_t, at_first: bool):
+    """BG/NBD (``at_first=False``: a chance to drop out after each repeat purchase) or
+    MBG/NBD (``True``: at the first purchase too) customers."""
     rng = np.random.default_rng(seed)
     T = _T_array(n_customers, T)
     ft = 0.0 if future_t is None else float(future_t)
@@ -126,9 +119,9 @@ def simulate_mbg_nbd(n_customers: int, T, r: float, alpha: float, a: float, b: f
     p = rng.beta(a, b, n_customers)
     n_all = rng.poisson(lam * (T + ft))   # purchases an immortal customer makes in [0, T + ft]
     n = rng.binomial(n_all, np.divide(T, T + ft, out=np.ones_like(T), where=T + ft > 0))
-    # dropout chances at the first purchase and after each repeat one: k repeat purchases
-    # happen before the customer leaves (k = 0: left right after the first purchase)
-    k = rng.geometric(np.maximum(p, 1e-300)) - 1
+    # k repeat purchases happen before the customer leaves (MBG/NBD: k = 0 is leaving right
+    # after the first purchase)
+    k = rng.geometric(np.maximum(p, 1e-300)) - int(at_first)
     x = np.minimum(n, k)
     recency = _last_arrival(rng, T, x, n)
     out = _frame(x, recency, T, {"true_lambda": lam, "true_p": p, "true_alive": k > n})
