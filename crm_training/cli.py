@@ -220,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "scenario or a client's data, or many from a --batch spec")
     report_cli.add_arguments(r)
     r.set_defaults(func=report_cli.run)
+    from .engines import summaries as summarise_cli
+    m = sub.add_parser("summarise", help="customer-level summaries (RFM, features, concentration) "
+                       "of a transaction log as Parquet, on DuckDB (files larger than memory), "
+                       "pandas or Spark")
+    summarise_cli.add_arguments(m)
+    m.set_defaults(func=summarise_cli.run)
     w = sub.add_parser("workshop", help="start the workshop dashboard as a Voila app on localhost")
     workshop_cli.add_arguments(w)
     w.set_defaults(func=workshop_cli.run)

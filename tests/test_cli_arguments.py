@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from crm_training import cli
 
 SUBCOMMANDS = ("generate", "samples", "validate", "report", "build-exercises", "exercises",
-               "workshop", "reidentify")
+               "workshop", "reidentify", "summarise")
 
 
 def _parser_actions():
@@ -61,6 +61,9 @@ def world():
             f"A{i},C{i % 7},2024-01-{1 + i % 28:02d},{5 + i}.5\n" for i in range(40)),
         encoding="utf-8")
     (client / "notes.txt").write_text("the client's notes")
+    (root / "tx.csv").write_text("customer_id,timestamp,amount\n" + "".join(
+        f"C{i % 7},2024-01-{1 + i % 28:02d} 10:00:00,{5 + i}.5\n" for i in range(40)),
+        encoding="utf-8")
     solutions = root / "solutions"
     solutions.mkdir()
     cell = nbformat.v4.new_code_cell("seed = 7\n### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION")
@@ -121,6 +124,7 @@ def _base(name, root):
         "reidentify": {"list": str(root / "client" / "orders.csv"), "--exports":
                        str(root / "client"), "--salt": "0123456789abcdef-salt",
                        "--out": fresh + ".csv"},
+        "summarise": {"log": str(root / "tx.csv"), "--out": fresh, "--quiet": None},
     }[name]
 
 
@@ -135,7 +139,7 @@ def _argv(draw, name, root):
             continue
         looks_like_path = any(k in key for k in ("out", "data", "dst", "src", "path", "mapping",
                                                  "batch", "template", "file", "trainee", "root", "list",
-                                                 "exports"))
+                                                 "exports", "log"))
         if choices is not None and draw(st.booleans()):
             args[key] = draw(st.sampled_from([str(c) for c in choices]))
         elif looks_like_path:

@@ -20,7 +20,10 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(map(_norm, project["dependencies"] + project["optional-dependencies"]["test"]))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = dict(_norm(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip")))
+    listed = [d for d in env["dependencies"] if isinstance(d, str)]
+    listed += [d for sub in env["dependencies"] if isinstance(sub, dict)
+               for d in sub.get("pip", []) if not d.startswith("-e")]  # packages with extras
+    conda = dict(_norm(d) for d in listed if not d.startswith(("python", "pip")))
     assert conda == wanted, "environment.yml and pyproject.toml disagree"
 
 

@@ -44,19 +44,6 @@ PERIODS_PER_MONTH = {"D": 30.0, "W": 4.345, "M": 1.0, "h": 720.0}
 _NS_PER_DAY = 86_400_000_000_000
 
 
-def _periods(ns: np.ndarray, time_unit: str) -> np.ndarray:
-    """Index of the period (day, week starting Monday, month, hour) of int64 nanoseconds."""
-    if time_unit == "D":
-        return ns // _NS_PER_DAY
-    if time_unit == "h":
-        return ns // (_NS_PER_DAY // 24)
-    if time_unit == "W":  # 1970-01-01 was a Thursday; weeks run Monday to Sunday
-        return (ns // _NS_PER_DAY + 3) // 7
-    if time_unit == "M":
-        return ns.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    raise ValueError(f"time_unit must be one of {TIME_UNITS}, got {time_unit!r}")
-
-
 def _timestamps(df: pd.DataFrame, col: str) -> np.ndarray:
     s = df[col]
     if not pd.api.types.is_datetime64_any_dtype(s):
@@ -71,224 +58,22 @@ def _timestamps(df: pd.DataFrame, col: str) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
-def _end_period(end, default_ns: int, time_unit: str) -> int:
-    ns = default_ns if end is None else pd.Timestamp(end).as_unit("ns").value
-    return int(_periods(np.array([ns], dtype=np.int64), time_unit)[0])
-
-
-class _Log:
-    """A transaction log reduced to integer arrays: customer code, period, amount, return flag."""
-
-    def __init__(self, transactions, customer_id_col, datetime_col, monetary_value_col,
-                 time_unit, returns, return_col, transaction_id_col=None, original_id_col=None):
-        if not isinstance(transactions, pd.DataFrame):
-            raise TypeError("transactions must be a pandas DataFrame, got "
-                            f"{type(transactions).__name__}")
-        need = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col
-                                                  else [])
-        missing = [c for c in need if c not in transactions.columns]
-        if missing:
-            raise ValueError(f"transactions is missing column(s) {missing} (columns present: "
-                             f"{list(transactions.columns)[:12]})")
-        if returns not in ("net", "exclude"):
-            raise ValueError(f"returns must be 'net' or 'exclude', got {returns!r}")
-        if time_unit not in TIME_UNITS:
-            raise ValueError(f"time_unit must be one of {TIME_UNITS}, got {time_unit!r}")
-        self.codes, self.ids = pd.factorize(transactions[customer_id_col])
-        if len(self.codes) and self.codes.min() < 0:
-            raise ValueError(f"column {customer_id_col!r} has missing customer ids")
-        self.ns = _timestamps(transactions, datetime_col)
-        self.period = _periods(self.ns, time_unit)
-        self.time_unit = time_unit
-        self.returns = returns
-        if monetary_value_col:
-            amount = transactions[monetary_value_col].to_numpy(dtype=float, na_value=np.nan)
-            if np.isnan(amount).any():
-                raise ValueError(f"column {monetary_value_col!r} has missing amounts")
-            self.amount = amount
-            is_ret = amount < 0
-        else:
-            self.amount = None
-            is_ret = np.zeros(len(self.codes), dtype=bool)
-        if return_col and return_col in transactions.columns:
-            is_ret = is_ret | transactions[return_col].fillna(False).to_numpy(dtype=bool)
-        self.is_return = is_ret
-        # Returns linked to the order they refund: row of that order (-1 where unknown).
-        self.orig_row = None
-        cols = transactions.columns
-        if (returns == "net" and self.amount is not None and is_ret.any()
-                and transaction_id_col in cols and original_id_col in cols):
-            ret_rows = np.flatnonzero(is_ret)
-            buy_rows = np.flatnonzero(~is_ret)
-            orders = pd.Index(transactions[transaction_id_col].iloc[buy_rows])
-            if not orders.is_unique:  # duplicate order ids: link to the first such row
-                first_of_id = ~orders.duplicated()
-                orders, buy_rows = orders[first_of_id], buy_rows[first_of_id]
-            pos = orders.get_indexer(transactions[original_id_col].iloc[ret_rows])
-            self.orig_row = np.full(len(is_ret), -1, dtype=np.int64)
-            self.orig_row[ret_rows[pos >= 0]] = buy_rows[pos[pos >= 0]]
-
-    def window(self, lo: int | None, hi: int) -> dict:
-        """Per-customer purchase periods and amounts for periods in (lo, hi]; ``keys`` holds the
-        kept (customer, period) pairs packed as ``code * span + period - pmin`` (with span and
-        pmin), when the window has any purchase."""
-        n_cust = len(self.ids)
-        inside = self.period <= hi
-        if lo is not None:
-            inside &= self.period > lo
-        buy = inside & ~self.is_return
-        if buy.all():  # the common case: no returns, nothing outside the window - no copies
-            pc, pp = self.codes, self.period
-        else:
-            pc, pp = self.codes[buy], self.period[buy]
-        out = {"n": np.zeros(n_cust, dtype=np.int64), "first": np.zeros(n_cust, dtype=np.int64),
-               "last": np.zeros(n_cust, dtype=np.int64), "total": np.zeros(n_cust),
-               "first_amount": np.zeros(n_cust)}
-        if len(pc) == 0:
-            return out
-        pmin = int(pp.min())
-        span = int(pp.max()) - pmin + 1
-        if float(n_cust) * span >= 2.0 ** 62:
-            raise ValueError("too many customers x periods to pack into one key; use a coarser "
-                             "time_unit")
-        # Distinct (customer, period) pairs: sort one packed int64 key (much faster than a
-        # groupby or a hash of 10 million pairs).
-        rowkey = pc.astype(np.int64)  # a copy, so the in-place steps below are safe
-        rowkey *= span
-        rowkey += pp
-        rowkey -= pmin
-        nets = self.returns == "net" and self.amount is not None and \
-            bool((inside & self.is_return).any())
-        key = rowkey.copy() if nets else rowkey
-        key.sort()
-        new = np.empty(len(key), dtype=bool)
-        new[0] = True
-        np.not_equal(key[1:], key[:-1], out=new[1:])
-        ukey = key[new]
-        del key, new
-        amt = None if self.amount is None else (
-            self.amount if pc is self.codes else self.amount[buy])
-        refunds = None
-        if nets:
-            rc, rkey, ramt = self._attribute_returns(inside, lo, hi, ukey, span, pmin)
-            ukey, rc, rkey, ramt, cancel_c, cancel_gross = _cancel_refunded(
-                ukey, rowkey, amt, rc, rkey, ramt, span)
-            refunds = (rc, rkey % span + pmin, ramt, cancel_c, cancel_gross)
-        del rowkey
-        out["keys"] = (ukey, span, pmin)  # the kept (customer, period) pairs, packed
-        ucust = ukey // span
-        change = np.flatnonzero(ucust[1:] != ucust[:-1])
-        start = np.r_[0, change + 1]
-        end = np.r_[change, len(ukey) - 1]
-        out["n"] = np.bincount(ucust, minlength=n_cust)
-        if len(ukey):
-            out["first"][ucust[start]] = ukey[start] % span + pmin
-            out["last"][ucust[end]] = ukey[end] % span + pmin
-        if amt is None:
-            return out
-        out["total"] = np.bincount(pc, weights=amt, minlength=n_cust)
-        in_first = pp == out["first"][pc]
-        out["first_amount"] = np.bincount(pc[in_first], weights=amt[in_first], minlength=n_cust)
-        if refunds is not None:
-            rc, rp, ramt, cancel_c, cancel_gross = refunds
-            out["total"] += np.bincount(rc, weights=ramt, minlength=n_cust)
-            out["total"] -= np.bincount(cancel_c, weights=cancel_gross, minlength=n_cust)
-            out["first_amount"] += np.bincount(rc, weights=ramt * (rp == out["first"][rc]),
-                                               minlength=n_cust)
-        return out
-
-    def _attribute_returns(self, inside, lo, hi, ukey, span, pmin):
-        """Customer, packed (customer, period) key and amount of the purchase each return in
-        the window refunds (see the module docstring)."""
-        ret = np.flatnonzero(inside & self.is_return)
-        linked = np.zeros(len(ret), dtype=bool) if self.orig_row is None else \
-            self.orig_row[ret] >= 0
-        # Linked: the refunded order's customer and period, if that order is in the window
-        # (a refund of an order from before the window does not touch this window).
-        orig = self.orig_row[ret[linked]] if linked.any() else np.zeros(0, dtype=np.int64)
-        op = self.period[orig]
-        in_win = op <= hi if lo is None else (op <= hi) & (op > lo)
-        codes = [self.codes[orig[in_win]]]
-        keys = [codes[0].astype(np.int64) * span + (op[in_win] - pmin)]
-        amounts = [self.amount[ret[linked]][in_win]]
-        # Not linked: the customer's latest purchase period on or before the return.
-        free = ret[~linked]
-        rc, rp = self.codes[free], self.period[free]
-        rkey = rc.astype(np.int64) * span + (np.clip(rp, pmin, pmin + span - 1) - pmin)
-        idx = np.searchsorted(ukey, rkey, side="right") - 1
-        ok = (rp >= pmin) & (idx >= 0)
-        ok[ok] = ukey[idx[ok]] // span == rc[ok]
-        codes.append(rc[ok])
-        keys.append(ukey[idx[ok]])
-        amounts.append(self.amount[free][ok])
-        return tuple(np.concatenate(v) for v in (codes, keys, amounts))
-
-
-def _cancel_refunded(ukey, rowkey, amt, rc, rkey, ramt, span):
-    """Drop purchase periods that returns refund in full (net value <= 0): no purchase kept.
-
-    Returns the remaining period keys, the returns on them, and per cancelled period its
-    customer and gross value (to take back out of the customer's total)."""
-    touched, tidx = np.unique(rkey, return_inverse=True)
-    pos = pd.Index(touched).get_indexer(rowkey)
-    hit = pos >= 0
-    gross = np.bincount(pos[hit], weights=amt[hit], minlength=len(touched))
-    net = gross + np.bincount(tidx, weights=ramt, minlength=len(touched))
-    cancelled = net <= 1e-9 * np.abs(gross)
-    if not cancelled.any():
-        return ukey, rc, rkey, ramt, np.zeros(0, dtype=np.int64), np.zeros(0)
-    gone = touched[cancelled]
-    kept = np.ones(len(ukey), dtype=bool)
-    kept[np.searchsorted(ukey, gone)] = False  # every touched key is one of ukey
-    ukey = ukey[kept]
-    keep = ~cancelled[tidx]
-    return (ukey, rc[keep], rkey[keep], ramt[keep], gone // span, gross[cancelled])
-
-
-def _summary(log: _Log, stats: dict, end_p: int, time_scaler: float) -> pd.DataFrame:
-    keep = np.flatnonzero(stats["n"] > 0)
-    freq = stats["n"][keep] - 1
-    first = stats["first"][keep]
-    out = pd.DataFrame({
-        "customer_id": log.ids[keep],
-        "frequency": freq,
-        "recency": (stats["last"][keep] - first) / time_scaler,
-        "T": (end_p - first) / time_scaler,
-    })
-    if log.amount is not None:
-        repeat = stats["total"][keep] - stats["first_amount"][keep]
-        out["monetary_value"] = np.divide(repeat, freq, out=np.zeros(len(keep)), where=freq > 0)
-    return out
-
-
-def _sorted(df: pd.DataFrame) -> pd.DataFrame:
-    # Series.argsort uses pyarrow's sort for arrow-backed strings (2x faster than numpy objects).
-    order = df["customer_id"].argsort(kind="stable").to_numpy()
-    return df.iloc[order].reset_index(drop=True)
-
-
-def _open_log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit, returns,
-              return_col, transaction_id_col, original_id_col, time_scaler):
-    """The checked log and its last timestamp (ns), shared by rfm_summary and the split."""
-    log = _Log(transactions, customer_id_col, datetime_col, monetary_value_col, time_unit,
-               returns, return_col, transaction_id_col, original_id_col)
-    if time_scaler <= 0:
-        raise ValueError(f"time_scaler must be positive, got {time_scaler}")
-    return log, (int(log.ns.max()) if len(log.ns) else 0)
-
-
 def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id",
                 datetime_col: str = "timestamp", monetary_value_col: str | None = "amount",
                 observation_period_end=None, time_unit: str = "D", time_scaler: float = 1.0,
                 returns: str = "net", return_col: str | None = "is_return",
                 transaction_id_col: str = "transaction_id",
                 original_id_col: str = "original_transaction_id",
-                sort: bool = True) -> pd.DataFrame:
+                sort: bool = True, engine: str | None = None, spark=None,
+                master: str | None = None, memory_limit: str | None = None) -> pd.DataFrame:
     """Summarise a transaction log into one row per customer: frequency, recency, T, monetary.
+
+    One definition (an Ibis expression, :mod:`crm_training.engines.rfm`) runs on every engine.
 
     Parameters
     ----------
-    transactions : one row per order line (returns as negative rows).
+    transactions : one row per order line (returns as negative rows): a DataFrame, a CSV or
+        Parquet file (or a folder of Parquet parts, or a checked client folder) or an Ibis table.
     customer_id_col, datetime_col, monetary_value_col : column names; ``monetary_value_col=None``
         leaves out monetary_value.
     observation_period_end : end of observation (date-like); default the last timestamp. Rows
@@ -302,7 +87,12 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id"
     return_col : boolean column marking returns (also any negative amount is a return).
     transaction_id_col, original_id_col : order id, and for a return the id of the order it
         refunds; when both columns exist, returns are netted into exactly that order's period.
-    sort : sort the result by customer id (else customers come in order of first appearance).
+    sort : sort the result by customer id (else customers come in order of first appearance;
+        DataFrames only).
+    engine : "pandas" (a DataFrame in memory; the default for one), "duckdb" (files larger than
+        memory; the default for a path) or "spark" (PySpark; ``spark=`` a SparkSession, e.g. on a
+        cluster, or ``master=`` for a new one). See :mod:`crm_training.engines`.
+    memory_limit : DuckDB's memory cap (e.g. "4GB"); beyond it, work spills to a temporary folder.
 
     Returns
     -------
@@ -322,12 +112,12 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str = "customer_id"
     0           a          2      7.0  9.0            30.0
     1           b          0      0.0  7.0             0.0
     """
-    log, default_end = _open_log(transactions, customer_id_col, datetime_col, monetary_value_col,
-                                 time_unit, returns, return_col, transaction_id_col,
-                                 original_id_col, time_scaler)
-    end_p = _end_period(observation_period_end, default_end, time_unit)
-    out = _summary(log, log.window(None, end_p), end_p, time_scaler)
-    return _sorted(out) if sort else out
+    from ..engines import rfm
+
+    return rfm.rfm_summary(transactions, customer_id_col, datetime_col, monetary_value_col,
+                           observation_period_end, time_unit, time_scaler, returns, return_col,
+                           transaction_id_col, original_id_col, sort, engine=engine,
+                           spark=spark, master=master, memory_limit=memory_limit)
 
 
 def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_period_end=None,
@@ -336,7 +126,9 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
                          time_scaler: float = 1.0, returns: str = "net",
                          return_col: str | None = "is_return",
                          transaction_id_col: str = "transaction_id",
-                         original_id_col: str = "original_transaction_id") -> pd.DataFrame:
+                         original_id_col: str = "original_transaction_id",
+                         engine: str | None = None, spark=None, master: str | None = None,
+                         memory_limit: str | None = None) -> pd.DataFrame:
     """Split a log at ``train_period_end`` into a calibration summary and holdout outcomes.
 
     Like lifetimes' ``calibration_and_holdout_data``, but the calibration columns keep the plain
@@ -369,33 +161,12 @@ def rfm_train_test_split(transactions: pd.DataFrame, train_period_end, test_peri
     0           a          1  9.0                  1              10.0
     1           b          0  8.0                  0              10.0
     """
-    log, default_end = _open_log(transactions, customer_id_col, datetime_col, monetary_value_col,
-                                 time_unit, returns, return_col, transaction_id_col,
-                                 original_id_col, time_scaler)
-    return _sorted(_train_test(log, default_end, train_period_end, test_period_end, time_unit,
-                               time_scaler)[0])
+    from ..engines import rfm
 
-
-def _train_test(log, default_end, train_period_end, test_period_end, time_unit, time_scaler):
-    """The unsorted split frame, and the two windows and end periods it was made from."""
-    train_p = _end_period(train_period_end, default_end, time_unit)
-    test_p = _end_period(test_period_end, default_end, time_unit)
-    if test_p <= train_p:
-        raise ValueError(f"test_period_end ({test_period_end}) must be after train_period_end "
-                         f"({train_period_end})")
-    cal = log.window(None, train_p)
-    hold = log.window(train_p, test_p)
-    keep = np.flatnonzero(cal["n"] > 0)
-    if len(keep) == 0:
-        raise ValueError(f"no purchase on or before train_period_end ({train_period_end})")
-    out = _summary(log, cal, train_p, time_scaler)
-    n_hold = hold["n"][keep]
-    out["frequency_holdout"] = n_hold
-    if log.amount is not None:
-        out["monetary_value_holdout"] = np.divide(hold["total"][keep], n_hold,
-                                                  out=np.zeros(len(keep)), where=n_hold > 0)
-    out["duration_holdout"] = (test_p - train_p) / time_scaler
-    return out, cal, hold, train_p, test_p
+    return rfm.rfm_train_test_split(
+        transactions, train_period_end, test_period_end, customer_id_col, datetime_col,
+        monetary_value_col, time_unit, time_scaler, returns, return_col, transaction_id_col,
+        original_id_col, engine=engine, spark=spark, master=master, memory_limit=memory_limit)
 
 
 def historic_clv(transactions: pd.DataFrame, customer_id_col: str = "customer_id",
@@ -473,7 +244,9 @@ def historic_clv(transactions: pd.DataFrame, customer_id_col: str = "customer_id
     out["last_purchase"] = pd.to_datetime(np.where(seen, last, np.iinfo(np.int64).min))
     out["historic_clv"] = np.bincount(codes, weights=profit * (1 + annual_rate) ** years,
                                       minlength=n)
-    return _sorted(out[seen].reset_index(drop=True))
+    out = out[seen]
+    order = out["customer_id"].argsort(kind="stable").to_numpy()
+    return out.iloc[order].reset_index(drop=True)
 
 
 def customer_lifetime_value(transaction_model, data: pd.DataFrame, future_t: int = 12,
@@ -760,33 +533,22 @@ def _holdout_data(transactions, calibration_end, time_scaler) -> _Holdout:
     if not start < calibration_end < end:
         raise ValueError(f"calibration_end {calibration_end:%Y-%m-%d} must fall inside the log "
                          f"({start:%Y-%m-%d} to {end:%Y-%m-%d})")
-    log, default_end = _open_log(
-        transactions, "customer_id", "timestamp",
-        "amount" if "amount" in transactions.columns else None, "D", "net", "is_return",
-        "transaction_id", "original_transaction_id", time_scaler)
-    split, cal, hold, train_p, test_p = _train_test(log, default_end, calibration_end,
-                                                    end.normalize(), "D", time_scaler)
-    start_p = _end_period(start, default_end, "D")
-    cohort = cal["n"] > 0
-    # Repeat purchase days of the cohort: calibration days after each customer's first, and
-    # every holdout day, counted per day since the start of the log.
-    days = []
-    for window, calibration in ((cal, True), (hold, False)):
-        if "keys" not in window:
-            continue
-        ukey, span, pmin = window["keys"]
-        code, period = ukey // span, ukey % span + pmin
-        keep = period != cal["first"][code] if calibration else cohort[code]
-        days.append(period[keep] - start_p)
+    from ..engines.rfm import period_number, tracking_counts
+
+    split, repeats, firsts, train_p, test_p = tracking_counts(
+        transactions, calibration_end, end.normalize(), time_scaler)
+    start_p = period_number(start, "D")
     n_days = int(test_p - start_p)
-    per_day = np.bincount(np.concatenate(days) if days else np.zeros(0, dtype=np.int64),
-                          minlength=n_days + 1)
-    first_days, first_counts = np.unique(cal["first"][cohort] - start_p, return_counts=True)
+    per_day = np.bincount(repeats["p"].to_numpy(np.int64) - start_p,
+                          weights=repeats["n"].to_numpy(float), minlength=n_days + 1)
+    per_day = per_day.astype(np.int64)
+    first_days = firsts["p"].to_numpy(np.int64) - start_p
+    first_counts = firsts["n"].to_numpy(np.int64)
     step = max(1, int(np.ceil(n_days / time_scaler / _TRACKING_POINTS)))
     step_days = max(1, int(round(step * time_scaler)))
     cal_day = int(train_p - start_p)
     grid = np.unique(np.r_[np.arange(0, n_days + 1, step_days), cal_day, n_days])
-    return _Holdout(_sorted(split), start.normalize(), calibration_end, end.normalize(),
+    return _Holdout(split, start.normalize(), calibration_end, end.normalize(),
                     float(time_scaler), np.cumsum(per_day), first_days, first_counts, cal_day,
                     grid)
 

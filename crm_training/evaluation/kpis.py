@@ -75,73 +75,38 @@ def _within(df: pd.DataFrame, column: str, start, end, ids) -> pd.DataFrame:
     return df.loc[mask]
 
 
-def kpi_table(data, start, end, customer_ids=None) -> pd.Series:
+def kpi_table(data, start, end, customer_ids=None, engine=None, **engine_options) -> pd.Series:
     """The ten course KPIs for the period ``[start, end)`` (see the module docstring).
 
     Parameters
     ----------
-    data : a :class:`~crm_training.CRMData`.
+    data : a :class:`~crm_training.CRMData`, or a checked client folder (its Parquet tables).
     start, end : period bounds (anything ``pd.Timestamp`` reads).
     customer_ids : restrict to these customers (e.g. a pilot region), or ``None`` for all.
+    engine : "pandas" (in memory, the default for a CRMData), "duckdb" (the default for a
+        folder) or "spark" (``spark=`` a SparkSession or ``master=``); the KPIs have one
+        definition, :mod:`crm_training.engines.kpis`.
 
     Returns
     -------
     Series indexed by :data:`KPIS` (NaN where the data has nothing to measure).
     """
+    from ..engines.kpis import kpi_periods
+
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if not end > start:
-        raise ValueError(f"end ({end.date()}) must be after start ({start.date()})")
-    ids = None if customer_ids is None else pd.Index(pd.unique(pd.Series(customer_ids).astype(str)))
-    out = {}
-    s = _within(data.surveys, "timestamp", start, end, ids)
-    out["csat"], out["nps"] = _csat_share(s["csat"]), _nps_points(s["nps"])
-
-    tx = data.transactions
-    if ids is not None:
-        tx = tx.loc[isin_ids(tx["customer_id"], ids)]
-    upto = tx.loc[tx["timestamp"] < end]
-    cust = data.customers
-    if ids is not None:
-        cust = cust.loc[isin_ids(cust["customer_id"], ids)]
-    n_signed = int((cust["signup_date"] < end).sum())
-    profit = float((upto["amount"] - upto["cost"]).sum())
-    out["clv_historic"] = profit / n_signed if n_signed else np.nan
-
-    orders = tx.loc[~tx["is_return"].astype(bool)]
-    now = orders.loc[(orders["timestamp"] >= start) & (orders["timestamp"] < end)]
-    t = orders["timestamp"]
-    before = orders.loc[(t >= start - (end - start)) & (t < start)]
-    prev_buyers = pd.unique(before["customer_id"])
-    counts = now["customer_id"].value_counts()
-    out["retention"] = float(isin_ids(pd.Series(prev_buyers), counts.index).mean()) \
-        if len(prev_buyers) else np.nan
-    out["repurchase_rate"] = float((counts >= 2).mean()) if len(counts) else np.nan
-    out["churn"] = 1 - out["retention"]
-    out["aov"] = float(now["amount"].mean()) if len(now) else np.nan
-
-    w = _within(data.web_events, "timestamp", start, end, ids)
-    if len(w):
-        reached = (w["page"].astype(str) == "confirmation").groupby(w["session_id"]).any()
-        out["conversion"] = float(reached.mean())
-    else:
-        out["conversion"] = np.nan
-    i = _within(data.interactions, "timestamp", start, end, ids)
-    complaints = i["type"].astype(str) == "complaint"
-    out["complaint_rate"] = float(complaints.mean()) if len(i) else np.nan
-    k = _within(data.tickets, "created_at", start, end, ids)
-    hours = (k["resolved_at"] - k["created_at"]) / pd.Timedelta(hours=1)
-    out["resolution_time_h"] = float(hours.median()) if hours.notna().any() else np.nan
-    return pd.Series(out, name=f"{start.date()}..{end.date()}").reindex(list(KPIS))
+    t = kpi_periods(data, [(start, end)], customer_ids, engine, **engine_options)
+    return t.iloc[:, 0].rename(f"{start.date()}..{end.date()}")
 
 
 def kpi_comparison(data, before: tuple, after: tuple, customer_ids=None,
-                   labels=("before", "after")) -> pd.DataFrame:
+                   labels=("before", "after"), engine=None, **engine_options) -> pd.DataFrame:
     """Two periods side by side: value, absolute and relative change, and whether it improved.
 
     Parameters
     ----------
     before, after : ``(start, end)`` of each period.
     customer_ids : restrict both periods to these customers.
+    engine : as in :func:`kpi_table`; both periods come from one pass over each table.
 
     Examples
     --------
@@ -153,9 +118,10 @@ def kpi_comparison(data, before: tuple, after: tuple, customer_ids=None,
     """
     if len(before) != 2 or len(after) != 2:
         raise ValueError("before and after must each be a (start, end) pair")
-    a = kpi_table(data, *before, customer_ids=customer_ids)
-    b = kpi_table(data, *after, customer_ids=customer_ids)
-    return _compare(a, b, labels)
+    from ..engines.kpis import kpi_periods
+
+    t = kpi_periods(data, [before, after], customer_ids, engine, **engine_options)
+    return _compare(t.iloc[:, 0], t.iloc[:, 1], labels)
 
 
 def kpi_pilot_control(data, pilot_ids, control_ids, start, end) -> pd.DataFrame:

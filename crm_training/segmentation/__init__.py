@@ -12,7 +12,8 @@ from .classes import (CLASS_LEVELS, VAST_DIMENSIONS, all_classes, behaviour_clas
                       tier_summary, TIER_SHARES, VALUE_TIERS, value_tiers, vast_scores)
 from .clustering import (BEHAVIOUR_FEATURES, CustomerSegmenter, choose_k, cluster_profiles, clustering_features,
                          suggest_cluster_name)
-from .concentration import (concentration_summary, customer_value, gini, lorenz_curve,
+from .concentration import (concentration_summary, concentration_table, customer_value, gini,
+                            lorenz_curve,
                             pareto_table, top_share)
 from .features import customer_features, data_years, percentile_scores
 from .rfm import (RFM_SEGMENT_GRID, RFM_SEGMENT_LABELS_ZH, RFM_SEGMENTS, rfm_eight_classes, rfm_scores,
@@ -25,7 +26,7 @@ __all__ = [
     "needs_classes", "strategic_classes", "tier_strategies", "tier_summary", "TIER_SHARES",
     "VALUE_TIERS", "value_tiers", "vast_scores",
     "CustomerSegmenter", "choose_k", "cluster_profiles", "clustering_features",
-    "suggest_cluster_name", "concentration_summary", "customer_value", "gini", "lorenz_curve",
+    "suggest_cluster_name", "concentration_summary", "concentration_table", "customer_value", "gini", "lorenz_curve",
     "pareto_table", "top_share", "customer_features", "data_years", "percentile_scores", "RFM_SEGMENT_GRID",
     "RFM_SEGMENT_LABELS_ZH", "rfm_eight_classes", "rfm_scores", "rfm_segment",
     "rfm_segment_summary", "INDICATORS", "normalise", "resolve_weights", "tier_migration",

@@ -27,11 +27,15 @@ VALUE_MEASURES = ("revenue", "profit")
 
 
 def customer_value(data, measure: str = "revenue", as_of=None,
-                   include_non_buyers: bool = True) -> pd.Series:
+                   include_non_buyers: bool = True, engine=None, **engine_options) -> pd.Series:
     """Net revenue (``amount``) or profit (``amount - cost``) per customer.
 
     Customers of the customers table without purchases count with value 0 (they are part of the
     customer base the 80/20 rule speaks of); set ``include_non_buyers=False`` to drop them.
+    ``data`` may also be a transactions file; ``engine`` and its options (``spark``,
+    ``master``, ``memory_limit``) are those of :func:`customer_features`. The concentration
+    figures (:func:`top_share`, :func:`gini`, :func:`pareto_table`) take this one value per
+    customer, whatever engine made it.
 
     Examples
     --------
@@ -42,7 +46,8 @@ def customer_value(data, measure: str = "revenue", as_of=None,
     """
     if measure not in VALUE_MEASURES:
         raise ValueError(f"measure must be one of {VALUE_MEASURES}, not {measure!r}")
-    f = customer_features(data, as_of=as_of, include_non_buyers=include_non_buyers)
+    f = customer_features(data, as_of=as_of, include_non_buyers=include_non_buyers,
+                          engine=engine, **engine_options)
     col = "monetary" if measure == "revenue" else "profit"
     if measure == "profit" and f["profit"].isna().all() and len(f):
         raise ValueError("transactions has no usable 'cost' column: profit cannot be computed")
@@ -174,11 +179,13 @@ def pareto_table(values, n_groups: int = 10) -> pd.DataFrame:
               "value_share_cum"]]
 
 
-def concentration_summary(data, tops=(0.01, 0.05, 0.1, 0.2, 0.5), as_of=None) -> pd.DataFrame:
+def concentration_summary(data, tops=(0.01, 0.05, 0.1, 0.2, 0.5), as_of=None, engine=None,
+                          **engine_options) -> pd.DataFrame:
     """Share of revenue and of profit from the top x% of customers, with the Gini of each.
 
     Profit is ``amount - cost``; without a cost column only revenue is reported. Gini values clip
-    negative customer values to 0 (see the module docstring).
+    negative customer values to 0 (see the module docstring). Customers without a purchase count
+    with value 0. ``data`` may be a transactions file; ``engine`` as in :func:`customer_value`.
 
     Examples
     --------
@@ -189,13 +196,18 @@ def concentration_summary(data, tops=(0.01, 0.05, 0.1, 0.2, 0.5), as_of=None) ->
     >>> list(s.index)
     ['top 20%', 'gini']
     """
-    measures = {}
-    for m in VALUE_MEASURES:
-        try:
-            measures[m] = customer_value(data, m, as_of=as_of)
-        except ValueError:
-            if m == "revenue":
-                raise
+    f = customer_features(data, as_of=as_of, include_non_buyers=True, engine=engine,
+                          **engine_options)
+    return concentration_table(f, tops)
+
+
+def concentration_table(features: pd.DataFrame, tops=(0.01, 0.05, 0.1, 0.2, 0.5)) -> pd.DataFrame:
+    """:func:`concentration_summary` of customer features already computed (one row per
+    customer with ``monetary`` and ``profit``, e.g. from :func:`customer_features`, on any
+    engine)."""
+    measures = {"revenue": features["monetary"].fillna(0.0)}
+    if "profit" in features.columns and features["profit"].notna().any():
+        measures["profit"] = features["profit"].fillna(0.0)
     rows = {}
     for top in tops:
         rows[f"top {top:.0%}" if top * 100 == round(top * 100) else f"top {top:.1%}"] = {

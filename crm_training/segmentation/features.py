@@ -10,6 +10,7 @@ Inputs are a :class:`~crm_training.CRMData`, a dict of tables, or a transactions
 """
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -81,17 +82,22 @@ def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
     return pd.Timestamp(transactions["timestamp"].max()).normalize() + DAY
 
 
-def customer_features(data, as_of=None, include_non_buyers: bool = False) -> pd.DataFrame:
+def customer_features(data, as_of=None, include_non_buyers: bool = False, engine=None,
+                      spark=None, master=None, memory_limit=None) -> pd.DataFrame:
     """Recency, frequency, monetary value, profit and related facts per customer.
 
     Parameters
     ----------
     data : CRMData, dict of tables or transactions DataFrame (columns ``customer_id``,
-        ``timestamp``, ``amount``; optional ``cost``, ``is_return``, ``category``).
+        ``timestamp``, ``amount``; optional ``cost``, ``is_return``, ``category``); or a
+        transactions file (CSV, Parquet, a checked client folder) or an Ibis table.
     as_of : analysis date; transactions at or after it are ignored (so features can be computed
         at a past cut-off). Default: the day after the last transaction.
     include_non_buyers : also list customers of the customers table without a purchase before
         ``as_of`` (frequency 0, monetary 0, recency NaN).
+    engine : where the aggregation runs: "pandas" (in memory, the default for tables),
+        "duckdb" (files larger than memory, the default for a path) or "spark" (``spark=`` a
+        SparkSession or ``master=``); one definition, :mod:`crm_training.engines.features`.
 
     Returns
     -------
@@ -115,62 +121,15 @@ def customer_features(data, as_of=None, include_non_buyers: bool = False) -> pd.
     a                     1.0          2      40.0
     b                    11.0          1       5.0
     """
+    from ..engines.features import customer_features as run
+
+    if isinstance(data, (str, os.PathLike)) or type(data).__module__.startswith("ibis"):
+        return run(data, as_of, None, engine, spark, master, memory_limit)
     t = tables(data)
     tx = t.transactions
     require_columns(tx, ["customer_id", "timestamp", "amount"], "transactions")
-    if not pd.api.types.is_datetime64_any_dtype(tx["timestamp"]):
-        raise ValueError("transactions: column 'timestamp' must hold dates (datetime64), found "
-                         f"{tx['timestamp'].dtype}; convert it with pd.to_datetime first")
-    if not pd.api.types.is_numeric_dtype(tx["amount"]):
-        raise ValueError(f"transactions: column 'amount' must be numeric, found {tx['amount'].dtype}")
-    as_of = resolve_as_of(tx, as_of)
-    tx = tx.loc[tx["timestamp"] < as_of]
-    negative = pd.Series(tx["amount"].to_numpy() < 0, index=tx.index)
-    is_return = (tx["is_return"].astype("boolean").fillna(negative).astype(bool)  # unknown: sign
-                 if "is_return" in tx.columns else negative)
-    cost = tx["cost"] if "cost" in tx.columns else pd.Series(np.nan, index=tx.index)
-    frame = pd.DataFrame({
-        "customer_id": tx["customer_id"].astype(str),
-        "timestamp": tx["timestamp"],
-        "sale_ts": tx["timestamp"].where(~is_return),
-        "order": (~is_return).astype("int64"),
-        "amount": tx["amount"].astype(float),
-        "gross": tx["amount"].astype(float).where(~is_return, 0.0),
-        "ret": tx["amount"].astype(float).where(is_return, 0.0),
-        "cost": cost.astype(float),
-    })
-    g = frame.groupby("customer_id", sort=True)
-    out = pd.DataFrame({
-        "first_purchase": g["sale_ts"].min(),
-        "last_purchase": g["sale_ts"].max(),
-        "frequency": g["order"].sum(),
-        "gross_sales": g["gross"].sum(),
-        "returns": g["ret"].sum(),
-        "monetary": g["amount"].sum(),
-        # min_count=1: a customer whose every cost is missing gets NaN profit, not a false 0 cost
-        "profit": g["amount"].sum() - g["cost"].sum(min_count=1),
-    })
-    out = out.loc[out["frequency"] > 0]  # returns-only customers have no purchase to score
-    if "category" in tx.columns:
-        cats = tx.loc[~is_return, ["customer_id", "category"]].astype({"customer_id": str})
-        out["n_categories"] = cats.groupby("customer_id")["category"].nunique().reindex(out.index)
-    else:
-        out["n_categories"] = 1
-    out["n_categories"] = out["n_categories"].fillna(0).astype("int64")
-    out["recency_days"] = (as_of - out["last_purchase"]) / DAY
-    out["tenure_days"] = (as_of - out["first_purchase"]) / DAY
-    out["avg_order_value"] = out["gross_sales"] / out["frequency"]
-    if include_non_buyers and t.customers is not None and len(t.customers):
-        ids = pd.Index(t.customers["customer_id"].astype(str).unique(), name="customer_id")
-        out = out.reindex(out.index.union(ids))
-        zero = ["frequency", "gross_sales", "returns", "monetary", "n_categories"]
-        out[zero] = out[zero].fillna(0)
-        out["frequency"] = out["frequency"].astype("int64")
-        out["n_categories"] = out["n_categories"].astype("int64")
-    out.index.name = "customer_id"
-    cols = ["first_purchase", "last_purchase", "recency_days", "frequency", "gross_sales",
-            "returns", "monetary", "profit", "avg_order_value", "n_categories", "tenure_days"]
-    return out[cols]
+    customers = t.customers if include_non_buyers else None
+    return run(tx, as_of, customers, engine, spark, master, memory_limit)
 
 
 def percentile_scores(values, q: int = 5, ties: str = "average", higher_is_better: bool = True,

@@ -147,11 +147,28 @@ def rfm_scores(data, as_of=None, q: int = 5, ties: str = "average", thresholds=N
             out[key] = percentile_scores(f[col], q=q, ties=ties, higher_is_better=better_high,
                                          name=key)
     out["FM"] = np.floor((out["F"] + out["M"]) / 2 + 0.5).astype("Int64")
-    out["rfm"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
+    out["rfm"] = _codes(out["R"], out["F"], out["M"])
     out["rfm_total"] = out["R"] + out["F"] + out["M"]
     out["segment"] = rfm_segment(out["R"], out["FM"], grid=grid)
-    out["segment_zh"] = out["segment"].map(RFM_SEGMENT_LABELS_ZH).astype("str")
+    seg = out["segment"].cat
+    zh = pd.array([str(RFM_SEGMENT_LABELS_ZH.get(c, np.nan)) for c in seg.categories],
+                  dtype="str")
+    out["segment_zh"] = pd.Series(zh.take(seg.codes.to_numpy()), index=out.index)
     return out
+
+
+def _codes(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
+    """The "545"-style codes: at most q**3 distinct texts, made once and gathered (a string
+    concatenation per customer costs more than the scoring)."""
+    if r.isna().any() or f.isna().any() or m.isna().any():
+        return r.astype(str) + f.astype(str) + m.astype(str)
+    parts = [v.to_numpy(np.int64) for v in (r, f, m)]
+    width = max(1, int(max(p.max() for p in parts)).bit_length())
+    key = (parts[0] << (2 * width)) | (parts[1] << width) | parts[2]
+    mask = (1 << width) - 1  # every possible key (512 for q = 5), each text made once
+    texts = pd.array([f"{u >> (2 * width)}{(u >> width) & mask}{u & mask}"
+                      for u in range(1 << (3 * width))], dtype="str")
+    return pd.Series(texts.take(key), index=r.index)
 
 
 def rfm_segment(r, fm, grid: pd.DataFrame | None = None) -> pd.Series:
