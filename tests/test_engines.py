@@ -116,10 +116,10 @@ def test_a_log_larger_than_duckdbs_memory_cap_is_summarised_by_spilling(tmp_path
     inputs.mkdir()
     df.to_parquet(inputs / "transactions.parquet")
     before = sorted(p.name for p in inputs.iterdir())
-    small = rfm_summary(inputs, memory_limit="60MB")
+    small = rfm_summary(inputs, memory_limit="80MB")
     assert sorted(p.name for p in inputs.iterdir()) == before  # nothing written beside it
     same(small, rfm_summary(df))
-    with pytest.raises(ValueError, match="memory_limit must look like"):
+    with pytest.raises(ValueError, match="memory limit must look like"):
         rfm_summary(inputs, memory_limit="lots")
 
 
@@ -255,3 +255,49 @@ def test_summarise_on_spark(spark, folder, tmp_path, monkeypatch):
                  "--master", "local[2]", "--quiet"]) == 0
     tx = pd.read_parquet(Path(folder) / "transactions.parquet")
     same(pd.read_parquet(out / "rfm_summary.parquet"), rfm_summary(tx))
+
+
+def test_hostile_files_get_one_line_refusals_and_ids_stay_text(tmp_path, capsys):
+    """What a tester brought: leading-zero ids on every engine, unreadable timestamps and
+    missing amounts refused (never rows dropped in silence), an end before all purchases, a
+    transactions-only folder's KPIs, an output beside the input file."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "lead.csv").write_text("customer_id,timestamp,amount\n00012,2024-01-01,5\n"
+                                  "00012,2024-01-09,7\n00003,2024-01-02,4\n", encoding="utf-8")
+    for engine in ("duckdb", "pandas"):
+        out = tmp_path / f"o_{engine}"
+        assert main(["summarise", str(src / "lead.csv"), "--out", str(out), "--engine", engine,
+                     "--quiet"]) == 0
+        assert pd.read_parquet(out / "rfm_summary.parquet")["customer_id"].tolist() == \
+            ["00003", "00012"]
+        assert list(pd.read_parquet(out / "customer_features.parquet").index) == \
+            ["00003", "00012"]
+    capsys.readouterr()
+    (src / "mixed.csv").write_text("customer_id,timestamp,amount\nA,2024-01-01,1\nA,soon,2\n",
+                                   encoding="utf-8")
+    (src / "nan.csv").write_text("customer_id,timestamp,amount\nA,2024-01-01,\nB,2024-01-02,3\n",
+                                 encoding="utf-8")
+    for name, words in (("mixed.csv", "unreadable timestamp"), ("nan.csv", "missing")):
+        assert main(["summarise", str(src / name), "--out", str(tmp_path / "x"), "--quiet",
+                     "--what", "features"]) == 2
+        assert words in capsys.readouterr().err
+    assert main(["summarise", str(src / "lead.csv"), "--out", str(tmp_path / "e"), "--quiet",
+                 "--end", "2023-01-01"]) == 2
+    checked = tmp_path / "checked"
+    (checked / "tables").mkdir(parents=True)
+    (checked / "tables" / "transactions.parquet").write_bytes(
+        (tmp_path / "o_duckdb" / "rfm_summary.parquet").read_bytes())
+    assert main(["summarise", str(checked / "tables" / "transactions.parquet"), "--out",
+                 str(checked / "validation" / "s"), "--quiet"]) == 2
+    assert main(["summarise", str(src / "lead.csv"), "--out", str(tmp_path / "m"), "--quiet",
+                 "--memory-limit", "lots"]) == 2
+    err = capsys.readouterr().err
+    assert "empty" in err and "input" in err and "--memory-limit" in err
+    assert not (tmp_path / "e").exists() and not (checked / "validation").exists()
+    only_tx = tmp_path / "tx_only"
+    only_tx.mkdir()
+    pd.read_csv(src / "lead.csv", dtype={"customer_id": str}, parse_dates=["timestamp"]).assign(
+        cost=1.0, is_return=False).to_parquet(only_tx / "transactions.parquet")
+    k = kpi_periods(only_tx, [("2024-01-01", "2024-02-01")]).iloc[:, 0]
+    assert np.isnan(k["nps"]) and k["aov"] == pytest.approx(16 / 3)

@@ -125,10 +125,24 @@ def _read_file(backend, path: Path, engine: str):
     if name.endswith((".csv", ".tsv", ".txt", ".csv.gz")):
         if engine == "spark":
             sep = "\t" if name.endswith(".tsv") else ","
-            return backend.read_csv(str(path), header=True, inferSchema=True, sep=sep)
-        return backend.read_csv(str(path))
+            # every column as text: ids keep their leading zeros ("00012"); the summaries cast
+            # amounts, flags and timestamps themselves
+            return backend.read_csv(str(path), header=True, inferSchema=False, sep=sep)
+        # As text, like Spark above: the summaries read ids, amounts and dates themselves, so a
+        # bad value is counted and named instead of failing the type guess mid-file. Parsed
+        # once into a table (DuckDB spills it under memory_limit): the summaries scan it
+        # several times, and DuckDB 2.0.1 would push their TRY_CASTs into the CSV reader,
+        # which then fails on the first bad value.
+        name = f"csv_{uuid.uuid4().hex[:12]}"
+        backend.raw_sql(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv("
+                        f"'{_sql_text(path)}', all_varchar = true)")
+        return backend.table(name)
     raise ValueError(f"{path.name}: summaries read Parquet or CSV files, not {path.suffix!r} "
                      "(check a client export first: crm-training validate EXPORT --out DIR)")
+
+
+def _sql_text(path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _duckdb(memory_limit: str | None, threads: int | None):
@@ -144,12 +158,18 @@ def _duckdb(memory_limit: str | None, threads: int | None):
     return con, tmp
 
 
-def _size(text: str) -> str:
+def _size(text) -> str:
+    """A memory size as DuckDB reads it ("4GB", "512MiB", "2g", "1.5 GB"), at least 64MB."""
     import re
 
-    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)\s*", str(text)):
-        raise ValueError(f"memory_limit must look like '4GB' or '512MiB', got {text!r}")
-    return str(text).strip()
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*", str(text), re.IGNORECASE)
+    if not m or not (m.group(2) or m.group(4)):
+        raise ValueError(f"memory limit must look like 4GB or 512MiB, got {text!r}")
+    unit = m.group(2).upper()
+    factor = {"": 1, "K": 2 ** 10, "M": 2 ** 20, "G": 2 ** 30, "T": 2 ** 40}[unit]
+    if float(m.group(1)) * factor < 64 * 2 ** 20:
+        raise ValueError(f"memory limit {text!r} is below 64MB: DuckDB cannot work in that")
+    return f"{m.group(1)}{unit}{'iB' if m.group(3) else 'B'}" if unit else f"{m.group(1)}B"
 
 
 def spark_session(master: str | None = None, app_name: str = "crm-training"):

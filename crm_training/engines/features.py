@@ -29,10 +29,10 @@ def features_expr(t, as_of: pd.Timestamp):
         t = t.mutate(timestamp=timestamp_of(t.timestamp))
         t = t.filter(t.timestamp < ibis.literal(as_of.to_pydatetime()))
         when = t.timestamp
-    amount = t.amount.cast("float64")
+    amount = t.amount.try_cast("float64")
     is_ret = amount < 0
     if "is_return" in t.columns:
-        is_ret = t.is_return.cast("boolean").fill_null(is_ret)
+        is_ret = t.is_return.try_cast("boolean").fill_null(is_ret)
     sale = ~is_ret
     aggs = {
         "first_purchase": when.min(where=sale),
@@ -43,11 +43,28 @@ def features_expr(t, as_of: pd.Timestamp):
         "monetary": amount.sum(),
     }
     if "cost" in t.columns:
-        aggs["cost"] = t.cost.cast("float64").sum()
+        aggs["cost"] = t.cost.try_cast("float64").sum()
     if "category" in t.columns:
         aggs["n_categories"] = t.category.nunique(where=sale)
     g = t.group_by(customer_id=t.customer_id.cast("string")).aggregate(**aggs)
     return g.filter(g.frequency > 0)
+
+
+def _check_file(src, t):
+    """Clear errors for a file's missing ids, unreadable timestamps and missing amounts (never
+    rows dropped in silence); the last timestamp."""
+    ts = timestamp_of(t.timestamp)
+    f = src.execute(t.aggregate(n=t.count(), bad_id=t.customer_id.isnull().sum(),
+                                bad_ts=ts.isnull().sum(), last=ts.max(),
+                                bad_amount=t.amount.try_cast("float64").isnull().sum())).iloc[0]
+    for key, text in (("bad_id", "column 'customer_id' has missing customer ids"),
+                      ("bad_ts", "column 'timestamp' has {n} missing or unreadable "
+                       "timestamp(s)"),
+                      ("bad_amount", "column 'amount' has {n} missing or unreadable amounts")):
+        n = 0 if pd.isna(f[key]) else int(f[key])
+        if n:
+            raise ValueError(text.format(n=n))
+    return None if int(f["n"]) == 0 or pd.isna(f["last"]) else f["last"]
 
 
 def customer_features(source, as_of=None, customers=None, engine=None, spark=None,
@@ -83,12 +100,13 @@ def customer_features(source, as_of=None, customers=None, engine=None, spark=Non
         if missing:
             raise ValueError(f"transactions is missing column(s) {missing} (columns present: "
                              f"{list(t.columns)[:12]})")
-        if as_of is None:
-            last = src.execute(t.aggregate(last=t.timestamp.max()))["last"].iloc[0]
-            if pd.isna(last):
-                raise ValueError("transactions is empty: pass as_of or data with at least one "
-                                 "purchase")
-            as_of = pd.Timestamp(last).normalize() + DAY
+        if "ts_ns" not in t.columns:  # a file: the checks rfm_summary makes, in one pass
+            last = _check_file(src, t)
+            if as_of is None:
+                if last is None:
+                    raise ValueError("transactions is empty: pass as_of or data with at least "
+                                     "one purchase")
+                as_of = pd.Timestamp(last).normalize() + DAY
         as_of = pd.Timestamp(as_of)
         if as_of.tzinfo is not None:
             as_of = as_of.tz_localize(None)

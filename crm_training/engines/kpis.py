@@ -168,7 +168,7 @@ def kpi_periods(data, periods, customer_ids=None, engine=None, **options) -> pd.
             r = tb.execute(s.aggregate(**aggs)).iloc[0]
             for i in res:
                 res[i]["csat"] = _ratio(r[f"h{i}"], r[f"c{i}"])
-                res[i]["nps"] = _ratio(100 * (r[f"p{i}"] - r[f"d{i}"]), r[f"n{i}"])
+                res[i]["nps"] = _ratio(100 * (_n(r[f"p{i}"]) - _n(r[f"d{i}"])), r[f"n{i}"])
 
         t = scoped("transactions")
         c = scoped("customers")
@@ -264,6 +264,11 @@ def kpi_periods(data, periods, customer_ids=None, engine=None, **options) -> pd.
     return out.reindex(list(KPIS))
 
 
+def _n(x) -> float:
+    """A count from an engine: an empty table's SUM is NULL."""
+    return 0.0 if x is None or pd.isna(x) else float(x)
+
+
 def _ratio(num, den) -> float:
-    num = 0 if pd.isna(num) else num
+    num = _n(num)
     return float(num) / float(den) if den and not pd.isna(den) else np.nan

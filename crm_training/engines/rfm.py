@@ -113,7 +113,8 @@ class Log:
             raise ValueError(f"column {ts_col!r} has {int(f['bad_ts'])} missing or unreadable "
                              "timestamp(s)")
         if self.has_amount and f["bad_amount"]:
-            raise ValueError(f"column {amount_col!r} has missing amounts")
+            raise ValueError(f"column {amount_col!r} has {int(f['bad_amount'])} missing or "
+                             "unreadable amounts")
         n_ret = 0 if pd.isna(f["n_ret"]) else int(f["n_ret"])
         return (pd.Timestamp(f["max_ts"]) if int(f["n"]) else None), n_ret > 0
 
@@ -232,13 +233,13 @@ def _canonical(src: Source, id_col, ts_col, amount_col, return_col, tid_col, ori
         raise ValueError(f"transactions is missing column(s) {missing} (columns present: "
                          f"{list(t.columns)[:12]})")
     ts = timestamp_of(t[ts_col])
-    cols = {"cid": t[id_col], "ts": ts}
+    cols = {"cid": t[id_col].cast("string"), "ts": ts}  # a file's ids are text on every engine
     is_ret = ibis.literal(False)
     if amount_col:
-        cols["amount"] = t[amount_col].cast("float64")
+        cols["amount"] = t[amount_col].try_cast("float64")  # unreadable: counted, refused
         is_ret = cols["amount"] < 0
     if return_col and return_col in t.columns:
-        is_ret = is_ret | t[return_col].cast("boolean").fill_null(False)
+        is_ret = is_ret | t[return_col].try_cast("boolean").fill_null(False)
     cols["is_ret"] = is_ret
     if returns == "net" and amount_col and tid_col in t.columns and orig_col in t.columns:
         cols["tid"] = t[tid_col].cast("string")

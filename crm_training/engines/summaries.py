@@ -1,8 +1,8 @@
 """``crm-training summarise LOG --engine ... --out DIR``: the customer-level summaries of a
 transaction log as Parquet files, on the engine that fits the log.
 
-Writes into a new folder (never into or beside the log's own folder contents: the output may
-not overlap the input):
+Writes into a new folder (the output may not overlap the input, nor sit inside the checked
+client folder a table file belongs to):
 
 * ``rfm_summary.parquet`` - frequency, recency, T, monetary_value per customer (the CLV
   models' input, lifetimes / pymc-marketing definition);
@@ -29,9 +29,10 @@ WHAT = ("rfm", "features", "concentration")
 def summarise(log, out, engine: str = "duckdb", what=WHAT, time_unit: str = "D",
               observation_period_end=None, force: bool = False, spark=None,
               master: str | None = None, memory_limit: str | None = None,
-              progress: bool = True) -> Path:
+              progress: bool = True, source=None) -> Path:
     """Write the summaries of ``log`` (a DataFrame, CSV/Parquet file, folder of Parquet parts
-    or checked client folder) to the new folder ``out``; return its path.
+    or checked client folder) to the new folder ``out``; return its path. ``source``: the file
+    a DataFrame ``log`` was read from (protected like ``log``, named in summary.json).
 
     Examples
     --------
@@ -43,8 +44,10 @@ def summarise(log, out, engine: str = "duckdb", what=WHAT, time_unit: str = "D",
     ...     sorted(f.name for f in p.iterdir() if f.suffix == ".parquet")
     ['concentration.parquet', 'customer_features.parquet', 'rfm_summary.parquet']
     """
+    from .. import __version__
     from ..clv.utils import rfm_summary
     from ..fileio import atomic_output_dir
+    from ..report.text import build_date
     from ..segmentation.concentration import concentration_table
     from ..segmentation.features import customer_features
 
@@ -53,10 +56,15 @@ def summarise(log, out, engine: str = "duckdb", what=WHAT, time_unit: str = "D",
         raise ValueError(f"what must be some of {WHAT}, got {sorted(unknown) or 'nothing'}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    inputs = [] if isinstance(log, pd.DataFrame) else [log]
+    inputs = _protected(log, source)
     opts = {"engine": engine, "spark": spark, "master": master, "memory_limit": memory_limit}
-    record = {"source": "DataFrame" if isinstance(log, pd.DataFrame) else str(log),
-              "engine": engine, "time_unit": time_unit, "files": {}}
+    record = {"kit": f"crm-training {__version__}", "made": build_date().isoformat(),
+              "source": "DataFrame" if source is None and isinstance(log, pd.DataFrame)
+              else str(Path(source if source is not None else log).resolve()),
+              "engine": engine, "what": list(what), "time_unit": time_unit,
+              "observation_period_end": None if observation_period_end is None
+              else str(pd.Timestamp(observation_period_end).date()),
+              "memory_limit": memory_limit, "files": {}}
     say = _say(progress)
     with atomic_output_dir(out, force=force, inputs=inputs, kind="summary") as tmp:
         features = None
@@ -65,6 +73,10 @@ def summarise(log, out, engine: str = "duckdb", what=WHAT, time_unit: str = "D",
             t0 = time.perf_counter()
             rfm = rfm_summary(log, observation_period_end=observation_period_end,
                               time_unit=time_unit, **opts)
+            if len(rfm) == 0:
+                raise ValueError("no purchase on or before the end of observation "
+                                 f"({record['observation_period_end'] or 'the last row'}): "
+                                 "the RFM summary would be empty")
             rfm.to_parquet(tmp / "rfm_summary.parquet", index=False)
             record["files"]["rfm_summary.parquet"] = _count(rfm, t0)
             del rfm
@@ -85,6 +97,22 @@ def summarise(log, out, engine: str = "duckdb", what=WHAT, time_unit: str = "D",
     if progress:
         print(f"  written to {out}", file=sys.stderr, flush=True)
     return Path(out)
+
+
+def _protected(log, source) -> list:
+    """What the output may not overlap: the input, and the checked client folder around a
+    table file in its tables/ (so no summary lands inside a client's data)."""
+    out = []
+    for item in (log, source):
+        if item is None or isinstance(item, pd.DataFrame):
+            continue
+        path = Path(item)
+        if not path.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+        out.append(path)
+        if path.is_file() and path.parent.name == "tables":
+            out.append(path.parent.parent)
+    return out
 
 
 def _count(frame, t0) -> dict:
@@ -123,46 +151,78 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..fileio import OutputError
+    from .backend import _size
+
+    def fail(text, code=2):
+        print(f"crm-training summarise: {text} (nothing was written)", file=sys.stderr)
+        return code
 
     what = tuple(w.strip() for w in args.what.split(",") if w.strip())
-    log = args.log
-    if args.engine == "pandas":
-        log = _read_into_memory(log)
-        if isinstance(log, str):
-            print(f"crm-training summarise: {log}", file=sys.stderr)
-            return 2
+    if args.master and args.engine != "spark":
+        return fail("--master goes with --engine spark")
+    if args.memory_limit is not None:
+        if args.engine != "duckdb":
+            return fail("--memory-limit caps DuckDB: it goes with --engine duckdb")
+        try:
+            _size(args.memory_limit)
+        except ValueError as e:
+            return fail(f"--memory-limit: {e}")
+    if args.end is not None:
+        try:
+            pd.Timestamp(args.end)
+        except (ValueError, TypeError):
+            return fail(f"--end: {args.end!r} is not a date (use YYYY-MM-DD)")
     try:
+        log, source = args.log, None
+        if args.engine == "pandas":
+            log, source = _read_into_memory(args.log), args.log
         summarise(log, args.out, engine=args.engine, what=what, time_unit=args.time_unit,
                   observation_period_end=args.end, force=args.force, master=args.master,
-                  memory_limit=args.memory_limit, progress=not args.quiet)
+                  memory_limit=args.memory_limit, progress=not args.quiet, source=source)
     except OutputError as e:
-        print(f"crm-training summarise: {e} (nothing was written)", file=sys.stderr)
-        return 2
+        return fail(str(e))
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
-        print(f"crm-training summarise: {e} (nothing was written)", file=sys.stderr)
-        return 2
+        return fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     except Exception as e:  # noqa: BLE001 - an engine's own error, in one line
-        print(f"crm-training summarise: the {args.engine} engine failed: "
-              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
-              "(nothing was written)", file=sys.stderr)
-        return 1
+        text = str(e).splitlines()[0] if str(e) else ""
+        if type(e).__module__.startswith(("duckdb", "_duckdb")) and "interrupt" not in \
+                text.lower():  # the file itself: DuckDB names the line
+            return fail(f"{args.log} cannot be read: {text}")
+        if "interrupt" in text.lower():  # Ctrl-C inside DuckDB or Spark
+            print("interrupted: nothing was written", file=sys.stderr)
+            return 130
+        return fail(f"the {args.engine} engine failed: {type(e).__name__}: {text}", 1)
     print(f"Summaries of {args.log} written to {args.out} ({args.engine})")
     return 0
 
 
-def _read_into_memory(path):
-    """The log as a DataFrame for --engine pandas (or a one-line reason it cannot be read)."""
+def _read_into_memory(path) -> pd.DataFrame:
+    """The log as a DataFrame for --engine pandas, read as the DuckDB engine reads it (same
+    CSV dialect detection), ids as text."""
+    import duckdb
+
     from .backend import _file_of
 
+    f = _file_of(path)
+    name = f.name.lower()
+    con = duckdb.connect()
     try:
-        f = _file_of(path)
-    except (FileNotFoundError, ValueError) as e:
-        return str(e)
-    if f.is_dir() or f.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(f)
-    if f.suffix.lower() in (".csv", ".txt", ".tsv"):
-        df = pd.read_csv(f, sep="\t" if f.suffix.lower() == ".tsv" else ",")
-        if "timestamp" in df.columns:
-            df["timestamp"] = pd.to_datetime(df["timestamp"], errors="coerce")
-        return df
-    return f"{f.name}: summaries read Parquet or CSV files"
+        if f.is_dir():
+            rel = con.read_parquet(str(f / "*.parquet"))
+        elif name.endswith((".parquet", ".pq")):
+            rel = con.read_parquet(str(f))
+        elif name.endswith((".csv", ".tsv", ".txt", ".csv.gz")):
+            rel = con.read_csv(str(f))
+        else:
+            raise ValueError(f"{f.name}: summaries read Parquet or CSV files, not {f.suffix!r}")
+        df = rel.df()
+    except duckdb.Error as e:
+        raise ValueError(f"{f.name} cannot be read: {str(e).splitlines()[0]}") from e
+    finally:
+        con.close()
+    for col in ("customer_id", "transaction_id", "original_transaction_id"):
+        if col in df.columns:
+            df[col] = df[col].astype("str").where(df[col].notna())
+    if "timestamp" in df.columns and not pd.api.types.is_datetime64_any_dtype(df["timestamp"]):
+        df["timestamp"] = pd.to_datetime(df["timestamp"], errors="coerce")  # unreadable: NaT
+    return df
