@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import schema as S
 from . import people
-from .core import Population, categorical, labels, pick, pick_rows, strings
+from .core import Population, categorical, frame, labels, pick, pick_rows, strings, time_order
 from .purchases import DAYS_PER_YEAR, PiecewiseRate
 
 _NEED_FACTOR = np.array([1.8, 1.0, 0.6])  # contact intensity by schema.SERVICE_NEEDS
@@ -45,8 +45,7 @@ def make_population(rng, preset, locale, t0, t1, n, seed):
     # City and region; the pilot region gets the service upgrade.
     cities = people.CITIES[locale]
     city_idx = pick(rng, [c[2] for c in cities], n)
-    region_of_city = np.array([c[1] for c in cities])
-    pilot = region_of_city[city_idx] == people.PILOT_REGION[locale]
+    pilot = np.array([c[1] == people.PILOT_REGION[locale] for c in cities])[city_idx]
     upgrade_day = preset.upgrade_at * days
 
     # Dropout: exponential lifetime under a hazard that falls after enrolment / the upgrade.
@@ -76,11 +75,15 @@ def make_population(rng, preset, locale, t0, t1, n, seed):
     chan_w = np.array([0.2, 0.2, 0.1, 0.15, 0.15, 0.05, 0.15])  # the syllabus channels only
     digital = np.array([c in ("website", "app", "social", "email", "sms")
                         for c in S.CHANNELS[:chan_w.size]])  # (never schema.CLIENT_CHANNELS)
-    online_w = chan_w * np.where(digital, 1, 0)[None, :] * online[:, None] * 2
-    offline_w = chan_w * np.where(digital, 0, 1)[None, :] * (1 - online[:, None]) * 2
-    preferred = pick_rows(rng, online_w + offline_w)
+    # per channel: its weight times the online share (digital) or the offline share, doubled
+    offline = 1 - online
+    preferred = pick_rows(rng, [chan_w[j] * (online if digital[j] else offline) * 2
+                                for j in range(chan_w.size)])
+    del offline
     value = lam_year * spend_mean * margin
-    rank = value.argsort().argsort() / max(n - 1, 1) + rng.normal(0, 0.08, n)
+    rank = np.empty(n, dtype=np.int64)
+    rank[time_order(value)] = np.arange(n)  # value.argsort().argsort()
+    rank = rank / max(n - 1, 1) + rng.normal(0, 0.08, n)
     strategic = np.where(rank > 0.9, 0, np.where(rank > 0.65, 1, 2))
     income_rank = np.log(spend_mean) + rng.normal(0, 0.5, n)
     income = np.searchsorted(np.quantile(income_rank, [0.3, 0.7, 0.9]), income_rank)
@@ -96,7 +99,7 @@ def make_population(rng, preset, locale, t0, t1, n, seed):
                      upgrade_day=upgrade_day, online=online, need=need, preferred=preferred,
                      social=social, emails=pii["email"], phones=pii["phone"], extra=extra)
     signup_date = pop.timestamps(np.floor(signup))
-    cust = pd.DataFrame({
+    cust = frame({
         "customer_id": strings(ids),
         "name": strings(pii["name"]),
         "email": strings(pii["email"]),
@@ -131,7 +134,7 @@ def truth_table(pop: Population, extra: dict) -> pd.DataFrame:
     horizon = 3 * DAYS_PER_YEAR
     disc = lam_end * -np.expm1(-(mu_end + delta) * horizon) / (mu_end + delta)
     clv = disc * extra["spend_mean"] * extra["margin"]
-    return pd.DataFrame({
+    return frame({
         "customer_id": strings(pop.ids),
         "segment": labels(pop.seg, [s.name for s in pre.segments]),
         "purchase_rate": extra["lam_year"],
@@ -170,7 +173,7 @@ def make_experiments(rng, pop: Population, campaign: dict) -> pd.DataFrame:
     group = np.r_[campaign["treated"].astype(int), pop.pilot[pilot_idx].astype(int)]
     name = np.r_[np.zeros(len(ab), int), np.ones(len(pilot_idx), int)]
     start = np.r_[np.full(len(ab), campaign["day"]), np.full(len(pilot_idx), pop.upgrade_day)]
-    return pd.DataFrame({
+    return frame({
         "experiment_id": labels(name, ["campaign_ab", "service_upgrade_pilot"]),
         "customer_id": pop.customer_ids(owner),
         "group": categorical(group, S.GROUPS),

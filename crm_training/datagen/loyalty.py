@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .. import schema as S
 from . import people
-from .core import Population, categorical, events_in_windows, strings
+from .core import Population, categorical, events_in_windows, frame, strings, time_order
 from .purchases import grouped_cumsum
 
 _KIND = {k: i for i, k in enumerate(S.LOYALTY_EVENT_TYPES)}
@@ -27,9 +27,9 @@ def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, rows: dict) -> p
     cust = rows["owner"]
     # orders placed after enrolment earn points; their returns take them back
     start64 = np.datetime64(pop.start.to_datetime64(), "ns")
-    t_tx = (tx["timestamp"].to_numpy() - start64) / np.timedelta64(1, "D")
-    earn = np.flatnonzero(members[cust] & (rows["order_day"] >= pop.enrol[cust]))
-    e_owner, e_t = cust[earn], t_tx[earn]
+    earn = np.flatnonzero(members[cust] & rows["after_enrol"])
+    e_owner = cust[earn]
+    e_t = (tx["timestamp"].to_numpy()[earn] - start64) / np.timedelta64(1, "D")
     e_pts = np.trunc(tx["amount"].to_numpy()[earn] * pre.points_per_currency).astype(np.int64)
     e_tid = earn
     # referrals by members with social reach
@@ -40,12 +40,15 @@ def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, rows: dict) -> p
     # ledger so far, ordered by customer then time: enrol, earn, referral
     owner = np.r_[mem, e_owner, r_owner]
     t = np.r_[pop.enrol[mem], e_t, r_t]
-    kind = np.r_[np.full(mem.size, _KIND["enrol"]), np.full(e_owner.size, _KIND["earn"]),
-                 np.full(r_owner.size, _KIND["referral"])]
+    kind = np.r_[np.full(mem.size, _KIND["enrol"], np.int8),
+                 np.full(e_owner.size, _KIND["earn"], np.int8),
+                 np.full(r_owner.size, _KIND["referral"], np.int8)]
     pts = np.r_[np.zeros(mem.size, np.int64), e_pts, np.full(r_owner.size, pre.referral_bonus)]
     tid = np.r_[np.full(mem.size, -1), e_tid, np.full(r_owner.size, -1)]
-    order = np.argsort(owner * (pop.days + 400) + t)  # by customer, then time
+    del e_owner, e_t, e_pts, e_tid, earn, r_owner, r_t
+    order = time_order(owner * (pop.days + 400) + t)  # by customer, then time
     owner, t, kind, pts, tid = owner[order], t[order], kind[order], pts[order], tid[order]
+    del order
 
     net = grouped_cumsum(owner, pts)
     lifetime = grouped_cumsum(owner, np.clip(pts, 0, None))
@@ -80,16 +83,28 @@ def make_loyalty_events(rng, pop: Population, tx: pd.DataFrame, rows: dict) -> p
     rows_pts = np.r_[pts, np.zeros(up.sum(), np.int64), -redeemed[ok_red], -expired[ok_exp]]
     rows_tier = np.r_[tier, tier[up], tier[red][ok_red], tier[exp_rows[ok_exp]]]
     rows_tid = np.r_[tid, np.full(up.sum(), -1), np.full(ok_red.sum(), -1), np.full(ok_exp.sum(), -1)]
+    del owner, t, kind, pts, tid, tier, net, lifetime, key, up, red, red_owner, exp_rows
+    # by time; orders at the same second tie, and argsort's own order of ties is kept
     order = np.argsort(rows_t)
     n = order.size
+    tx_ids = rows.get("ids")
+    if tx_ids is None:
+        tx_ids = pa.array(tx["transaction_id"])
+        tx_ids = tx_ids.combine_chunks() if isinstance(tx_ids, pa.ChunkedArray) else tx_ids
+    cols = {"event_id": strings(people.make_ids("L", n, width=max(8, len(str(n)))))}
+    # each column in time order, its source dropped as soon as it is gathered
+    cols["customer_id"] = pop.customer_ids(rows_owner[order])
+    del rows_owner
+    cols["timestamp"] = pop.timestamps(rows_t[order], overwrite=True)
+    del rows_t
+    cols["event_type"] = categorical(rows_kind[order], S.LOYALTY_EVENT_TYPES)
+    cols["points"] = rows_pts[order]
+    del rows_kind, rows_pts
+    cols["tier"] = categorical(rows_tier[order], S.LOYALTY_TIERS)
     link = rows_tid[order]
-    tx_ids = pa.array(tx["transaction_id"])
-    return pd.DataFrame({
-        "event_id": strings(people.make_ids("L", n, width=max(8, len(str(n))))),
-        "customer_id": pop.customer_ids(rows_owner[order]),
-        "timestamp": pop.timestamps(rows_t[order]),
-        "event_type": categorical(rows_kind[order], S.LOYALTY_EVENT_TYPES),
-        "points": rows_pts[order],
-        "tier": categorical(rows_tier[order], S.LOYALTY_TIERS),
-        "transaction_id": strings(tx_ids.take(pa.array(np.maximum(link, 0), mask=link < 0))),
-    })
+    del rows_tier, rows_tid, order
+    linked = link >= 0
+    cols["transaction_id"] = strings(people.take_rows(people.fixed_rows(tx_ids), link, linked)
+                                     if len(tx_ids) else tx_ids.take(pa.array(
+                                         np.maximum(link, 0), mask=~linked)))
+    return frame(cols)

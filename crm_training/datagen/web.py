@@ -12,8 +12,9 @@ import pandas as pd
 
 from .. import schema as S
 from . import people
-from .core import Population, categorical, events_in_windows, pick, strings
-from .purchases import grouped_cumsum, within_group_rank
+from .core import (Population, categorical, events_in_windows, frame, pick, release_memory,
+                   strings)
+from .purchases import grouped_cumsum
 
 # Probability of moving on from each page to the next (home->category ... checkout->confirmation).
 CONTINUE = {"desktop": (0.75, 0.7, 0.35, 0.65, 0.8), "mobile": (0.72, 0.68, 0.3, 0.55, 0.6),
@@ -38,40 +39,57 @@ def make_web_events(rng, pop: Population) -> pd.DataFrame:
     # falling engagement before dropout: 60% of the last 120 days' visits never happen
     fading = ~pop.alive[owner] & (t > pop.death[owner] - 120)
     keep = ~fading | (rng.random(owner.size) < 0.4)
-    owner, t = owner[keep], t[keep]
+    owner, t = owner[keep].astype(np.int32 if pop.n < 2**31 else np.int64), t[keep]
+    del fading, keep
     n_sessions = owner.size
     w = np.array([1 - pre.mobile_share - 0.08, pre.mobile_share, 0.08])
     device = pick(rng, w, n_sessions)
-    cont = np.array([CONTINUE[d] for d in S.DEVICES])[device]  # (sessions, 5)
-    moves = np.cumprod(rng.random((n_sessions, 5)) < cont, axis=1)
-    depth = 1 + moves.sum(axis=1)
-    session = np.repeat(np.arange(n_sessions), depth)
-    step = within_group_rank(session)
-    gaps = rng.exponential(45.0, session.size) / 86400
-    gaps[step == 0] = 0
-    ts = t[session] + grouped_cumsum(session, gaps)
-    ts = np.minimum(ts, pop.days - 1e-6)
+    cont = np.array([CONTINUE[d] for d in S.DEVICES])  # (devices, 5)
+    u = rng.random((n_sessions, 5))
+    # depth = 1 + number of steps taken before the first one not taken (a running "and")
+    going = u[:, 0] < cont[:, 0][device]
+    depth = 1 + going.astype(np.int64)
+    for j in range(1, 5):
+        going &= u[:, j] < cont[:, j][device]
+        depth += going
+    del u, going
+    first = np.cumsum(depth) - depth  # each session's first page view
+    n = int(depth.sum())
+    step = np.arange(n) - np.repeat(first, depth)
+    step = step.astype(np.int8)
+    gaps = rng.exponential(45.0, n)
+    gaps /= 86400
+    gaps[first] = 0
+    ts = grouped_cumsum(None, gaps, counts=depth)  # page views are grouped by session
+    del gaps
+    ts += np.repeat(t, depth)
+    del t
+    np.minimum(ts, pop.days - 1e-6, out=ts)
     # clicks around the page's hot spots, 10% anywhere
-    x = rng.random(session.size)
-    y = rng.random(session.size)
+    x = rng.random(n)
+    y = rng.random(n)
     for p, page in enumerate(S.FUNNEL_PAGES):
-        rows = np.flatnonzero(step == p)
+        rows = first[depth > p] + p  # the page views of step p, in order
         spots = np.array(HOTSPOTS[page])
         k = pick(rng, spots[:, 3], rows.size)
         aimed = rng.random(rows.size) < 0.9
         r = rows[aimed]
         x[r] = rng.normal(spots[k[aimed], 0], spots[k[aimed], 2])
         y[r] = rng.normal(spots[k[aimed], 1], spots[k[aimed], 2] * 0.6)
-    n = session.size
+    np.clip(x, 0, 1, out=x)
+    np.round(x, 4, out=x)
+    np.clip(y, 0, 1, out=y)
+    np.round(y, 4, out=y)
+    release_memory()  # the scratch above, before the columns of the table take their room
     sess_ids = people.make_ids("W", max(n_sessions, 1), width=max(8, len(str(n_sessions))))
-    return pd.DataFrame({
-        "event_id": strings(people.make_ids("E", n, width=max(9, len(str(n))))),
-        "session_id": strings(sess_ids.take(session)),
-        "customer_id": pop.customer_ids(owner[session]),
-        "timestamp": pop.timestamps(ts),
-        "device": categorical(device[session], S.DEVICES),
-        "page": categorical(step, S.FUNNEL_PAGES),
-        "funnel_step": (step + 1).astype(np.int64),
-        "x": np.clip(x, 0, 1).round(4),
-        "y": np.clip(y, 0, 1).round(4),
-    })
+    cols = {"event_id": strings(people.make_ids("E", n, width=max(9, len(str(n)))))}
+    cols["session_id"] = strings(people.repeat_rows(people.fixed_rows(sess_ids), depth))
+    del sess_ids
+    cols["customer_id"] = pop.customer_ids(np.repeat(owner, depth))
+    cols["timestamp"] = pop.timestamps(ts, overwrite=True)
+    del ts
+    cols["device"] = categorical(np.repeat(device, depth), S.DEVICES)
+    cols["page"] = categorical(step, S.FUNNEL_PAGES)
+    cols["funnel_step"] = step + np.int64(1)
+    cols["x"], cols["y"] = x, y
+    return frame(cols)
