@@ -17,7 +17,10 @@ FEATURE_COLUMNS = ["first_purchase", "last_purchase", "recency_days", "frequency
                    "n_categories", "tenure_days"]
 
 
-def features_expr(t, as_of: pd.Timestamp):
+RFM_ONLY = ["recency_days", "frequency", "monetary"]
+
+
+def features_expr(t, as_of: pd.Timestamp, rfm_only: bool = False):
     """Aggregates per customer of the transactions before ``as_of`` (table ``t`` with the kit's
     column names; ``cost``, ``is_return`` and ``category`` optional)."""
     import ibis
@@ -42,9 +45,11 @@ def features_expr(t, as_of: pd.Timestamp):
         "returns": amount.sum(where=is_ret),
         "monetary": amount.sum(),
     }
-    if "cost" in t.columns:
+    if rfm_only:  # what RFM scoring reads, and nothing more
+        aggs = {k: aggs[k] for k in ("last_purchase", "frequency", "monetary")}
+    if "cost" in t.columns and not rfm_only:
         aggs["cost"] = t.cost.try_cast("float64").sum()
-    if "category" in t.columns:
+    if "category" in t.columns and not rfm_only:
         aggs["n_categories"] = t.category.nunique(where=sale)
     g = t.group_by(customer_id=t.customer_id.cast("string")).aggregate(**aggs)
     return g.filter(g.frequency > 0)
@@ -68,10 +73,11 @@ def _check_file(src, t):
 
 
 def customer_features(source, as_of=None, customers=None, engine=None, spark=None,
-                      master=None, memory_limit=None) -> pd.DataFrame:
+                      master=None, memory_limit=None, rfm_only: bool = False) -> pd.DataFrame:
     """:func:`crm_training.segmentation.customer_features` on any engine: ``source`` is the
     transactions (DataFrame, file or Ibis table); ``customers`` a customers table whose buyers
-    without a purchase are added (``include_non_buyers``)."""
+    without a purchase are added (``include_non_buyers``); ``rfm_only`` computes just
+    recency_days, frequency and monetary (what RFM scoring reads)."""
     if isinstance(source, pd.DataFrame):
         tx = source
         if not pd.api.types.is_datetime64_any_dtype(tx["timestamp"]):
@@ -81,8 +87,8 @@ def customer_features(source, as_of=None, customers=None, engine=None, spark=Non
         if not pd.api.types.is_numeric_dtype(tx["amount"]):
             raise ValueError("transactions: column 'amount' must be numeric, found "
                              f"{tx['amount'].dtype}")
-        keep = [c for c in ("customer_id", "timestamp", "amount", "cost", "is_return",
-                            "category") if c in tx.columns]
+        keep = [c for c in ("customer_id", "timestamp", "amount", "is_return") +
+                (() if rfm_only else ("cost", "category")) if c in tx.columns]
         ts = tx["timestamp"]
         if isinstance(ts.dtype, pd.DatetimeTZDtype):
             ts = ts.dt.tz_localize(None)
@@ -110,9 +116,22 @@ def customer_features(source, as_of=None, customers=None, engine=None, spark=Non
         as_of = pd.Timestamp(as_of)
         if as_of.tzinfo is not None:
             as_of = as_of.tz_localize(None)
-        out = src.execute(features_expr(t, as_of))
+        out = src.execute(features_expr(t, as_of, rfm_only))
         has_cost, has_cat = "cost" in t.columns, "category" in t.columns
     out = out.set_index("customer_id").sort_index()
+    # Money sums to 1e-6: an engine adds in an order of its own (threads, plan), and equal
+    # spends must stay equal for ranks and quintiles to be the same on every run and machine.
+    for col in ("gross_sales", "returns", "monetary", "cost"):
+        if col in out.columns:
+            out[col] = out[col].round(6)
+    if rfm_only:
+        last = out["last_purchase"]
+        last = last.astype("int64").astype("datetime64[ns]") \
+            if pd.api.types.is_integer_dtype(last) else pd.to_datetime(last)
+        out["recency_days"] = (as_of - last) / DAY
+        out["frequency"] = out["frequency"].astype(np.int64)
+        out.index = out.index.astype(str)
+        return out[RFM_ONLY]
     for col in ("first_purchase", "last_purchase"):
         v = out[col]
         out[col] = (v.astype("int64").astype("datetime64[ns]") if pd.api.types.is_integer_dtype(v)

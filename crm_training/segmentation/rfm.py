@@ -27,10 +27,12 @@ Also :func:`rfm_eight_classes`, the eight-class model common in Chinese CRM prac
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
-from .features import customer_features, percentile_scores, require_columns
+from .features import percentile_scores, require_columns, tables
 
 RFM_SEGMENTS = ("Champions", "Loyal", "Potential loyalist", "New", "Promising", "Need attention",
                 "About to sleep", "At risk", "Cannot lose them", "Hibernating", "Lost")
@@ -72,7 +74,13 @@ RFM_COLUMNS = {"R": "recency_days", "F": "frequency", "M": "monetary"}
 def _features(data, as_of) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame) and set(RFM_COLUMNS.values()) <= set(data.columns):
         return data  # already customer features
-    return customer_features(data, as_of=as_of)
+    from ..engines.features import customer_features as run
+
+    if isinstance(data, (str, os.PathLike)):
+        return run(data, as_of, rfm_only=True)
+    tx = tables(data).transactions
+    require_columns(tx, ["customer_id", "timestamp", "amount"], "transactions")
+    return run(tx, as_of, rfm_only=True)  # the three columns scoring reads, nothing more
 
 
 def _threshold_scores(x: pd.Series, cuts, higher_is_better: bool, q: int, name: str) -> pd.Series:
