@@ -21,8 +21,8 @@ purchase period refunded in full (net value 0 or less) no longer counts as a pur
 kept, and a spend of 0 has no place in the Gamma-Gamma model (the kit's generator returns whole
 orders; counted as zero-value purchases they pull its p from 4 to about 1.3). A customer with no
 kept purchase is left out. ``returns="exclude"`` drops return rows altogether (gross values).
-All of it is vectorised: one sort of a packed (customer, period) integer key instead of a
-groupby over strings.
+The summaries are one Ibis expression (:mod:`crm_training.engines.rfm`) that runs in memory,
+on files with DuckDB or on Spark (``engine=``).
 """
 from __future__ import annotations
 
@@ -38,7 +38,6 @@ __all__ = ["rfm_summary", "rfm_train_test_split", "historic_clv", "customer_life
            "history_months", "horizon_check", "transaction_model", "TRANSACTION_MODELS",
            "PERIODS_PER_MONTH"]
 
-TIME_UNITS = ("D", "W", "M", "h")
 # Periods of each time unit in one month, as lifetimes and pymc-marketing count them for CLV.
 PERIODS_PER_MONTH = {"D": 30.0, "W": 4.345, "M": 1.0, "h": 720.0}
 _NS_PER_DAY = 86_400_000_000_000

@@ -65,7 +65,6 @@ class Source:
     table: object
     backend: object
     engine: str
-    frame: pd.DataFrame | None = None  # the DataFrame, when the source was one
     owned: bool = True  # made here (closed here), not the caller's table
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
 
@@ -227,7 +226,7 @@ def open_source(source, engine: str | None = None, *, spark=None, master: str | 
             table = spark_table(backend, session, frame)
         else:
             table = _read(backend, _file_of(source), engine)
-        return Source(table, backend, engine, frame)
+        return Source(table, backend, engine)
     if spark is not None or master is not None:
         raise ValueError("spark= and master= go with engine='spark'")
     if engine == "pandas" and frame is None:
@@ -239,7 +238,7 @@ def open_source(source, engine: str | None = None, *, spark=None, master: str | 
             table = ibis.memtable(frame)
     else:
         table = _read(con, _file_of(source), engine)
-    return Source(table, con, engine, frame, tmp)
+    return Source(table, con, engine, _tmp=tmp)
 
 
 def timestamp_of(col):

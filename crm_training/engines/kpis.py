@@ -125,7 +125,7 @@ def _on(first, frame, name):
 
         with _quiet():
             table = ibis.memtable(frame)
-    return Source(table, first.backend, first.engine, frame, owned=False)
+    return Source(table, first.backend, first.engine, owned=False)
 
 
 def kpi_periods(data, periods, customer_ids=None, engine=None, **options) -> pd.DataFrame:
