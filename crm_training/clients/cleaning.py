@@ -30,7 +30,8 @@ import pandas as pd
 
 from ..schema import TABLES
 from .report import CleaningLog, ValidationReport
-from .validation import ROW_KEYS, RULES, ParsedTable, _issue, issue_rows
+from .validation import (_FOLD, ROW_KEYS, RULES, ParsedTable, _issue, issue_rows,
+                         row_hashes)
 
 # lines dropped while reading the file (never rows of the parsed table)
 _READ_DROPS = {"malformed_lines": "line has a different number of fields than the header",
@@ -53,24 +54,26 @@ _REASONS = {
 
 def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> pd.DataFrame:
     """Apply the remedies of every issue of ``pt``'s file and return the cleaned typed frame."""
-    df = pt.typed.copy()
+    typed = pt.typed
     file, table = pt.file, pt.table
     key = TABLES[table].key
-    # occurrence number of each id in the export, counted before any row is dropped
-    occurrence = (pt.typed.groupby(key, sort=False).cumcount() + 1
-                  if key in pt.typed.columns else None)
-    if occurrence is not None and getattr(pt, "prior", None) is not None:
-        occurrence = occurrence + pt.prior.reindex(occurrence.index).fillna(0).astype(int)
     for issue in report.issues:
         if issue.file == file and issue.code in _READ_DROPS:
             log.add(file, table, "dropped", issue.count, _READ_DROPS[issue.code], "",
                     [{"line": int(r)} for r in (issue.rows if issue.rows is not None
                                                 else [])[:5]])
+    # the rows dropped are marked first and taken out at once (one copy of the frame, not one
+    # per code); the line numbers of the index are unique
+    unique = typed.index.is_unique
+    alive = np.ones(len(typed), bool)
+    df = typed if unique else _owned(typed)
     for code in _DROP_ORDER:
         found = issue_rows(report, file, code)
-        rows = found.intersection(df.index)
+        if not len(found):
+            continue
+        rows = found.intersection(typed.index[alive] if unique else df.index)
         # lines left out before parsing (empty rows, lines of spaces) are dropped as well
-        gone = found.difference(pt.typed.index) if code == "blank_rows" else found[:0]
+        gone = found.difference(typed.index) if code == "blank_rows" else found[:0]
         if len(rows) or len(gone):
             cols = sorted({i.column for i in report.issues
                            if i.file == file and i.code == code and i.column})
@@ -80,7 +83,12 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
                     ", ".join(cols), [{"line": int(r), **({"copy_of": copy_of[int(r)]}
                                                           if int(r) in copy_of else {})}
                                       for r in rows.union(gone)[:5]])
-            df = df.drop(rows)
+            if unique:
+                alive[typed.index.get_indexer(rows)] = False
+            else:
+                df = df.drop(rows)
+    if unique:
+        df = _owned(typed) if alive.all() else typed.iloc[np.flatnonzero(alive)]
     for code in ("bad_value", "unknown_code", "out_of_range"):
         for issue in report.issues:
             if issue.file != file or issue.code != code or not issue.column:
@@ -93,6 +101,7 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
                 log.add(file, table, "changed", len(rows), f"{what} set to blank", issue.column)
     rows = issue_rows(report, file, "duplicate_id").intersection(df.index)
     if len(rows):
+        occurrence = _occurrence(pt, key, rows)
         new = df.loc[rows, key].astype("str") + "-" + occurrence.loc[rows].astype("str")
         df.loc[rows, key] = new
         log.add(file, table, "changed", len(rows), f"{key} repeated with different content: "
@@ -110,10 +119,32 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
     return fill_defaults(df, table, file, log)
 
 
+def _owned(df: pd.DataFrame) -> pd.DataFrame:
+    """A frame that can be changed without changing ``df``: under copy-on-write (always in
+    pandas 3) a shallow copy, whose columns are copied only when changed; else a copy."""
+    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+    return df.copy(deep=not cow)
+
+
+def _occurrence(pt: ParsedTable, key: str, rows) -> pd.Series:
+    """The occurrence number (1, 2, 3 ...) of the id of each of ``rows`` in the export, counted
+    before any row was dropped and after the uses of earlier files (``pt.prior``); counted
+    among the rows holding those ids only (the same numbers as over the whole export)."""
+    ids = pt.typed[key]
+    wanted = ids.loc[rows]
+    sub = ids[ids.isin(wanted.dropna().unique()).to_numpy(bool)]
+    occurrence = sub.groupby(sub, sort=False).cumcount() + 1
+    if ids.isna().any():  # as over the whole export: blank ids make the counts float
+        occurrence = occurrence.astype("float64")
+    if getattr(pt, "prior", None) is not None:
+        occurrence = occurrence + pt.prior.reindex(occurrence.index).fillna(0).astype(int)
+    return occurrence
+
+
 def fix_returns(df: pd.DataFrame, file: str, log: CleaningLog, marked=None,
                 negated=None) -> pd.DataFrame:
     """Make returns consistent: flagged, negative, and linked to their original order."""
-    df = df.copy()
+    df = _owned(df)
     if "is_return" not in df.columns:
         df["is_return"] = (df["amount"] < 0).astype("boolean")
         log.add(file, "transactions", "changed", int(df["is_return"].sum()),
@@ -162,17 +193,19 @@ def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
     if not todo.any():
         return df
     cents = (df["amount"].abs() * 100).round().fillna(-1).to_numpy(np.int64)
-    # integer codes for the customers: the as-of join then compares numbers, not strings
-    cust = pd.factorize(df["customer_id"])[0]
     ts = df["timestamp"].to_numpy()
-    ret = pd.DataFrame({"row": np.flatnonzero(todo), "timestamp": ts[todo],
-                        "cust": cust[todo], "cents": cents[todo]})
     sale = ~is_ret & df["timestamp"].notna().to_numpy() & df["amount"].notna().to_numpy()
-    sales = pd.DataFrame({"timestamp": ts[sale], "cust": cust[sale], "cents": cents[sale],
-                          "original_row": np.flatnonzero(sale)})
-    m = pd.merge_asof(ret.sort_values("timestamp"), sales.sort_values("timestamp"),
-                      on="timestamp", by=["cust", "cents"], direction="backward")
-    m = m[m["original_row"].notna()]
+    customers = df["customer_id"]
+    # integer codes for the customers: the as-of join then compares numbers, not strings.
+    # A 64-bit hash of the id first (one pass); a hash shared by two customers could link a
+    # return to the other one's order, so every link is checked and, if any is wrong, the
+    # join is made again on exact codes
+    m = _asof_links(row_hashes(df, ["customer_id"]), ts, cents, todo, sale)
+    if len(m):
+        mine = customers.iloc[m["row"].to_numpy()].reset_index(drop=True)
+        theirs = customers.iloc[m["original_row"].to_numpy(np.int64)].reset_index(drop=True)
+        if not (mine == theirs).fillna(False).to_numpy(bool).all():
+            m = _asof_links(pd.factorize(customers)[0], ts, cents, todo, sale)
     m["original"] = df["transaction_id"].iloc[m["original_row"].to_numpy(np.int64)].to_numpy()
     col = df.columns.get_loc("original_transaction_id")
     df.iloc[m["row"].to_numpy(), col] = m["original"].to_numpy()
@@ -180,6 +213,29 @@ def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
             "return linked to the latest earlier order of the same customer with the same amount",
             "original_transaction_id")
     return df
+
+
+def _asof_links(cust, ts, cents, todo, sale) -> pd.DataFrame:
+    """For each return (``todo``), the latest sale (``sale``) of the same customer code and
+    cents at or before it: ``row``, ``original_row`` (positions), returns without one left
+    out. Ties (several such sales at the same time) go to the last of them in row order: the
+    sorts are stable, so a subset of the rows in the same order gets the same links."""
+    # only the sales of a customer and amount that some return has can be linked: the others
+    # are left out before sorting (by a hash of the pair, a superset; the order is kept)
+    pair = np.asarray(cust).astype(np.int64, copy=False).view(np.uint64) * _FOLD
+    pair ^= cents.view(np.uint64)
+    wanted = np.unique(pair[todo])
+    at = np.searchsorted(wanted, pair[sale]).clip(max=len(wanted) - 1)
+    sale = sale.copy()
+    sale[sale] = wanted[at] == pair[sale]
+    ret = pd.DataFrame({"row": np.flatnonzero(todo), "timestamp": ts[todo],
+                        "cust": cust[todo], "cents": cents[todo]})
+    sales = pd.DataFrame({"timestamp": ts[sale], "cust": cust[sale], "cents": cents[sale],
+                          "original_row": np.flatnonzero(sale)})
+    m = pd.merge_asof(ret.sort_values("timestamp", kind="stable"),
+                      sales.sort_values("timestamp", kind="stable"),
+                      on="timestamp", by=["cust", "cents"], direction="backward")
+    return m[m["original_row"].notna()]
 
 
 # Columns an export may leave out because another column already says it.
@@ -191,7 +247,7 @@ _DERIVED = {
 
 def fill_defaults(df: pd.DataFrame, table: str, file: str, log: CleaningLog) -> pd.DataFrame:
     """Give blank yes/no flags and counts the model's default (False, 1 unit, 0), logged."""
-    df = df.copy()
+    df = _owned(df)
     for c in TABLES[table].columns:
         if c.dtype == "bool":
             default = False
@@ -243,7 +299,7 @@ def build_customers(customers: pd.DataFrame | None, tables: dict, log: CleaningL
     seen = pd.concat(ids, ignore_index=True) if ids else pd.DataFrame(
         {"customer_id": pd.Series([], dtype="str"), "first": pd.Series([], dtype="datetime64[ns]")})
     seen = seen.dropna(subset=["customer_id"])
-    first = seen.groupby("customer_id", sort=True)["first"].min()
+    first = _first_dates(seen)
     if customers is None:
         out = pd.DataFrame({"customer_id": first.index.astype("str"),
                             "signup_date": first.to_numpy()})
@@ -261,6 +317,34 @@ def build_customers(customers: pd.DataFrame | None, tables: dict, log: CleaningL
                 f"({RULES['orphan_customer'][2]})", "customer_id")
         customers = pd.concat([customers, add], ignore_index=True)
     return customers
+
+
+def _first_dates(seen: pd.DataFrame) -> pd.Series:
+    """``seen.groupby("customer_id", sort=True)["first"].min()``: for text ids, with DuckDB
+    (parallel), sorted by id as pandas sorts them (by their UTF-8 bytes, code point order);
+    with pandas' groupby otherwise."""
+    from .validation import _is_arrow_text
+
+    ids, when = seen["customer_id"], seen["first"]
+    if not (_is_arrow_text(ids) and when.dtype == "datetime64[ns]") or not len(seen):
+        return seen.groupby("customer_id", sort=True)["first"].min()
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        return seen.groupby("customer_id", sort=True)["first"].min()
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    try:
+        con.register("seen", pa.table({"customer_id": ids.array._pa_array,
+                                       "first": pa.array(when.to_numpy(), from_pandas=True)}))
+        g = con.sql('SELECT customer_id, min("first") AS "first" FROM seen GROUP BY customer_id '
+                    'ORDER BY customer_id').to_arrow_table()
+    finally:
+        con.close()
+    index = pd.Index(pd.array(g.column("customer_id"), dtype=ids.dtype), name="customer_id")
+    values = g.column("first").to_numpy(zero_copy_only=False).astype(when.dtype)
+    return pd.Series(values, index=index, name="first")
 
 
 def check_across_files(parsed: list, report: ValidationReport) -> None:

@@ -543,6 +543,167 @@ def _report_problem(report, prob: dict, file: str, table: str) -> None:
                rows=rows)
 
 
+# ---------------------------------------------------------------------- row hashes
+# Duplicate rows and ids are found in two steps: a 64-bit hash of every row (one pass over
+# each column: DuckDB's hash for text, bit mixing for numbers and dates, pandas' own codes for
+# anything else), then pandas' exact ``duplicated`` on the few rows whose hash repeats. Equal
+# rows always have equal hashes, so no duplicate is missed; a hash shared by different rows
+# (a collision) only adds a row to the exact check, so no false duplicate is ever reported.
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_NULL_HASH = np.uint64(0x9E3779B97F4A7C15)
+_FOLD = np.uint64(0x100000001B3)
+_HASH_PIECE = 1 << 20  # strings hashed at a time without DuckDB (bounded memory)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on a uint64 array (a new array)."""
+    x = x ^ (x >> np.uint64(30))
+    x *= _M1
+    x ^= x >> np.uint64(27)
+    x *= _M2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _is_arrow_text(s: pd.Series) -> bool:
+    import pyarrow as pa
+
+    arr = s.array
+    if not hasattr(arr, "_pa_array"):
+        return False
+    t = arr._pa_array.type
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _duckdb_hashes(d: pd.DataFrame, groups: list) -> list | None:
+    """DuckDB's ``hash(c1, c2, ...)`` of each group of columns of ``d`` (parallel, one scan):
+    text as it is, other columns as 64-bit words equal for values pandas takes as equal
+    (:func:`_value_words`). None without DuckDB."""
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        return None
+    import pyarrow as pa
+
+    cols = list(dict.fromkeys(c for g in groups for c in g))
+    name = {c: f"c{i}" for i, c in enumerate(cols)}
+    data = {name[c]: (pa.chunked_array(d[c].array._pa_array) if _is_arrow_text(d[c]) else
+                      pa.array(_value_words(d[c]))) for c in cols}
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")  # rows come back in their order
+        con.register("tbl", pa.table(data))
+        sel = ", ".join(f"hash({', '.join(name[c] for c in g)}) AS h{k}"
+                        for k, g in enumerate(groups))
+        out = con.sql(f"SELECT {sel} FROM tbl").to_arrow_table()
+    finally:
+        con.close()
+    return [out.column(f"h{k}").to_numpy().astype(np.uint64, copy=False)
+            for k in range(len(groups))]
+
+
+def _text_hash_numpy(ca) -> np.ndarray:
+    """A polynomial hash of the bytes of each string of an Arrow column (numpy only)."""
+    import pyarrow as pa
+
+    out = np.empty(len(ca), np.uint64)
+    at = 0
+    for chunk in ca.chunks:
+        for lo in range(0, len(chunk), _HASH_PIECE):
+            c = chunk.slice(lo, _HASH_PIECE)
+            n = len(c)
+            _, obuf, dbuf = c.buffers()
+            odt = np.dtype(np.int64 if pa.types.is_large_string(c.type) else np.int32)
+            offs = np.frombuffer(obuf, odt, n + 1, c.offset * odt.itemsize).astype(np.int64)
+            lens = np.diff(offs)
+            a0, a1 = int(offs[0]), int(offs[-1])
+            h = np.zeros(n, np.uint64)
+            if a1 > a0:
+                b = np.frombuffer(dbuf, np.uint8, a1 - a0, a0).astype(np.uint64)
+                starts = offs[:-1] - a0
+                pos = np.arange(a1 - a0, dtype=np.int64) - np.repeat(starts, lens)
+                powers = np.cumprod(np.full(int(lens.max()), _FOLD, np.uint64))
+                cs = np.concatenate([np.zeros(1, np.uint64),
+                                     np.cumsum((b + np.uint64(1)) * powers[pos])])
+                h = cs[offs[1:] - a0] - cs[starts]
+            h = _mix(h ^ _mix(lens.astype(np.uint64)))
+            if c.null_count:
+                h[c.is_null().to_numpy(zero_copy_only=False)] = _NULL_HASH
+            out[at:at + n] = h
+            at += n
+    return out
+
+
+def _value_words(s: pd.Series) -> np.ndarray:
+    """A uint64 word per value of a non-text column, equal for values pandas' ``duplicated``
+    takes as equal (NaN and NaN, 0.0 and -0.0, NA and NA)."""
+    dt = s.dtype
+    if dt.kind == "f" and isinstance(dt, np.dtype):
+        x = s.to_numpy(dtype=np.float64, copy=True)
+        x[x == 0] = 0.0
+        bits = x.view(np.uint64)
+        bits[np.isnan(x)] = _NULL_HASH
+        return bits
+    if isinstance(dt, np.dtype) and dt.kind in "iumMb":
+        v = s.to_numpy()
+        return v.view(np.uint64) if dt.itemsize == 8 else v.astype(np.int64).view(np.uint64)
+    # categories, nullable flags and numbers, objects: pandas' own codes (exact)
+    return pd.factorize(s, use_na_sentinel=True)[0].astype(np.int64).view(np.uint64)
+
+
+def _value_hash(s: pd.Series) -> np.ndarray:
+    return _mix(_value_words(s))
+
+
+def row_hashes(d: pd.DataFrame, columns, *more) -> np.ndarray | list:
+    """One uint64 hash per row of ``d[columns]``: equal rows have equal hashes. With ``more``
+    groups of columns, a list of the hashes of each group (one scan)."""
+    groups = [list(columns)] + [list(g) for g in more]
+    out = _duckdb_hashes(d, groups) if len(d) else None
+    if out is None:
+        out = []
+        for g in groups:
+            h = np.zeros(len(d), np.uint64)
+            for c in g:
+                hc = (_text_hash_numpy(pa_column(d[c])) if _is_arrow_text(d[c]) else
+                      _value_hash(d[c]))
+                h = _mix(h * _FOLD + hc)
+            out.append(h)
+    return out if more else out[0]
+
+
+def pa_column(s: pd.Series):
+    import pyarrow as pa
+
+    return pa.chunked_array(s.array._pa_array)
+
+
+def repeated(h: np.ndarray) -> np.ndarray:
+    """Mask of the values of ``h`` (uint64) that occur more than once."""
+    if len(h) < 2:
+        return np.zeros(len(h), bool)
+    s = np.sort(h)
+    again = np.unique(s[1:][s[1:] == s[:-1]])
+    if not len(again):
+        return np.zeros(len(h), bool)
+    at = np.searchsorted(again, h).clip(max=len(again) - 1)
+    return again[at] == h
+
+
+def duplicated_rows(d: pd.DataFrame, columns=None, hashes=None) -> np.ndarray:
+    """``d.duplicated(columns, keep="first").to_numpy()``, exactly, from row hashes: pandas
+    compares only the rows whose hash repeats."""
+    cols = list(d.columns) if columns is None else list(columns)
+    h = row_hashes(d, cols) if hashes is None else hashes
+    cand = np.flatnonzero(repeated(h))
+    out = np.zeros(len(d), bool)
+    if len(cand):
+        sub = d.iloc[cand]
+        out[cand] = (sub.duplicated(keep="first") if columns is None else
+                     sub.duplicated(cols, keep="first")).to_numpy()
+    return out
+
+
 def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
     """The pandera schema of the rules of one table (only for the columns present).
 
@@ -575,20 +736,32 @@ def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
     # costliest rule) and shared by the two duplicate checks
     cache = {} if cache is None else cache
 
+    row_key = ROW_KEYS.get(table, [key])
+
     def dup_rows(d):
         # keyed by id, never holding the frame: pandera keeps the schema alive with the frame
         if cache.get("id") != id(d):
-            cache["id"], cache["rows"] = id(d), d.duplicated(keep="first")
+            cache.clear()
+            keyed = set(row_key) <= set(d.columns)
+            hashes = row_hashes(d, d.columns, *([row_key] if keyed else []))
+            if keyed:
+                hashes, cache["key_hashes"] = hashes
+            cache["id"], cache["rows"] = id(d), duplicated_rows(d, hashes=hashes)
         return cache["rows"]
 
-    frame_checks.append(pa.Check(lambda d: ~dup_rows(d), name="duplicate_row"))
-    row_key = ROW_KEYS.get(table, [key])
+    frame_checks.append(pa.Check(lambda d: pd.Series(~dup_rows(d), index=d.index),
+                                 name="duplicate_row"))
     if set(row_key) <= present:
         dup_code = ("duplicate_customer" if key == "customer_id" else
                     "duplicate_assignment" if len(row_key) > 1 else "duplicate_id")
-        frame_checks.append(pa.Check(
-            lambda d: ~(d[row_key].notna().all(axis=1) & d.duplicated(row_key, keep="first")
-                        & ~dup_rows(d)), name=dup_code))
+
+        def dup_key(d):
+            rows = dup_rows(d)
+            has = d[row_key].notna().all(axis=1).to_numpy()
+            dup = duplicated_rows(d, row_key, hashes=cache.get("key_hashes"))
+            return pd.Series(~(has & dup & ~rows), index=d.index)
+
+        frame_checks.append(pa.Check(dup_key, name=dup_code))
     if today is not None:
         for c in t.columns:
             if c.dtype.startswith("datetime") and c.name in present:
