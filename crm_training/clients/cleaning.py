@@ -52,8 +52,10 @@ _REASONS = {
 }
 
 
-def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> pd.DataFrame:
-    """Apply the remedies of every issue of ``pt``'s file and return the cleaned typed frame."""
+def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog,
+                link: bool = True) -> pd.DataFrame:
+    """Apply the remedies of every issue of ``pt``'s file and return the cleaned typed frame
+    (``link=False``: returns are not linked to their orders, see :func:`link_returns`)."""
     typed = pt.typed
     file, table = pt.file, pt.table
     key = TABLES[table].key
@@ -115,7 +117,7 @@ def clean_table(pt: ParsedTable, report: ValidationReport, log: CleaningLog) -> 
                     "timestamp", [{"line": int(r)} for r in rows[:5]])
             df = df.drop(rows)
         df = fix_returns(df, file, log, marked=issue_rows(report, file, "negative_not_return"),
-                         negated=issue_rows(report, file, "positive_return"))
+                         negated=issue_rows(report, file, "positive_return"), link=link)
     return fill_defaults(df, table, file, log)
 
 
@@ -134,7 +136,7 @@ def _occurrence(pt: ParsedTable, key: str, rows) -> pd.Series:
     wanted = ids.loc[rows]
     sub = ids[ids.isin(wanted.dropna().unique()).to_numpy(bool)]
     occurrence = sub.groupby(sub, sort=False).cumcount() + 1
-    if ids.isna().any():  # as over the whole export: blank ids make the counts float
+    if ids.isna().any() or pt.blank_keys:  # as over the export: blank ids make counts float
         occurrence = occurrence.astype("float64")
     if getattr(pt, "prior", None) is not None:
         occurrence = occurrence + pt.prior.reindex(occurrence.index).fillna(0).astype(int)
@@ -142,8 +144,9 @@ def _occurrence(pt: ParsedTable, key: str, rows) -> pd.Series:
 
 
 def fix_returns(df: pd.DataFrame, file: str, log: CleaningLog, marked=None,
-                negated=None) -> pd.DataFrame:
-    """Make returns consistent: flagged, negative, and linked to their original order."""
+                negated=None, link: bool = True) -> pd.DataFrame:
+    """Make returns consistent: flagged, negative, and (``link``) linked to their original
+    order."""
     df = _owned(df)
     if "is_return" not in df.columns:
         df["is_return"] = (df["amount"] < 0).astype("boolean")
@@ -178,6 +181,10 @@ def fix_returns(df: pd.DataFrame, file: str, log: CleaningLog, marked=None,
             df.loc[wrong, col] = -df.loc[wrong, col]
             log.add(file, "transactions", "changed", int(wrong.sum()),
                     f"return with a positive {col}: made negative", col)
+    if not link:
+        if "original_transaction_id" not in df.columns:
+            df["original_transaction_id"] = pd.Series(pd.NA, index=df.index, dtype="str")
+        return df
     return link_returns(df, file, log)
 
 

@@ -48,7 +48,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .parsing import Finding, Parsed, _arrow_text, _examples, _mask, _n, _series
+from .parsing import (Evidence, Finding, Parsed, _arrow_text, _examples, _mask, _n,
+                      _series)
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 _ZONE = r"Z|UTC|GMT|(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}"
@@ -187,7 +188,7 @@ def parse_datetime(s: pd.Series, dayfirst: bool | None = None, numeric=None,
     ``numeric``: per cell, non-zero where the file stored a number (an Excel serial number in
     a date column); ``epoch``: the workbook's date epoch.
     """
-    notes, findings = [], []
+    notes, findings, evidence = [], [], {}
     a = given = _arrow_text(s)
     serial = None
     if numeric is not None and (np.asarray(numeric) > 0).any():
@@ -242,7 +243,7 @@ def parse_datetime(s: pd.Series, dayfirst: bool | None = None, numeric=None,
             fill(rest, fmt)
         if day_month.any():
             _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
-                       np.flatnonzero(todo), s.index)
+                       np.flatnonzero(todo), s.index, evidence)
         out[todo] = res.to_numpy()
         out_of_range[todo] = oor
     # a year, or a year and a month, is no date (pandas reads "2024-01" as 1 January)
@@ -267,7 +268,8 @@ def parse_datetime(s: pd.Series, dayfirst: bool | None = None, numeric=None,
             pd.Series(serial, index=s.index)))
     bad = _mask(pc.is_valid(given), s.index) & out.isna()
     return Parsed(out, bad, notes, findings, {"out_of_range": out_of_range & bad,
-                                              "no_day": pd.Series(no_day, index=s.index) & bad})
+                                              "no_day": pd.Series(no_day, index=s.index) & bad},
+                  evidence)
 
 
 def _convert_zones(out, minutes, src, index, findings):
@@ -305,12 +307,15 @@ def _convert_zones(out, minutes, src, index, findings):
 
 
 def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor, todo_pos,
-               index):
+               index, evidence):
     """Read the d-m-Y / m-d-Y dates cell by cell: a first number above 12 can only be a day,
     a second above 12 only a month; the others follow ``dayfirst``, else the column's
     majority, else day-first (with an ``ambiguous_dayfirst`` note). Reports a column that uses
     both orders, one where a few cells decide for many, and one whose ambiguous cells look
     like the other order (see the module rules)."""
+    whole = dayfirst if isinstance(dayfirst, Evidence) else None  # the file's counts
+    if whole is not None:
+        dayfirst = None
     dm = pa.array(day_month)
     parts = pc.extract_regex(pc.filter(norm, dm), r"^(?P<a>\d{1,2})-(?P<b>\d{1,2})-")
     first = pc.cast(parts.field("a"), pa.int32()).to_numpy()
@@ -319,6 +324,9 @@ def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
     month_only = (second > 12) & (first <= 12)
     amb = (first <= 12) & (second <= 12)
     n_day, n_month = int(day_only.sum()), int(month_only.sum())
+    evidence["dayorder"] = (n_day, n_month)
+    if whole is not None:
+        n_day, n_month = whole
     col_day = dayfirst if dayfirst is not None else not n_month > n_day
     if dayfirst is None and not n_day and not n_month:
         # the dotted form (05.01.2024) is day-first wherever it is used

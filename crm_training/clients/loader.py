@@ -686,16 +686,18 @@ def check_share(value, name: str = "max_bad_rows") -> float:
     return v
 
 
-def _derived(pt, report, log) -> None:
-    """Log the ids the kit made for a file, and report rows it can no longer tell apart."""
+def _derived(pt, report, log, same=None) -> None:
+    """Log the ids the kit made for a file, and report rows it can no longer tell apart
+    (``same``: their mask, decided over the whole file for a part of it)."""
     for k in pt.derived:
         log.add(pt.file, pt.table, "changed", len(pt.typed),
                 f"no {k} in the export: one made per row, "
                 f"{pt.typed[k].iloc[0].rsplit('.', 1)[0]}.<line of the row> (each row is "
                 "taken as one order)", k)
-    same = pt.typed.drop(columns=pt.derived).duplicated(keep="first")
+    if same is None:
+        same = pt.typed.drop(columns=pt.derived).duplicated(keep="first").to_numpy()
     if same.any():
-        rows = pt.typed.index[same.to_numpy()]
+        rows = pt.typed.index[same]
         report.add("identical_rows", "warning", pt.file,
                    f"{len(rows):,} rows repeat an earlier row on every column; without order "
                    "ids the kit cannot tell a second purchase of the same kind on the same day "

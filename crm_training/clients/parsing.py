@@ -106,6 +106,15 @@ class Parsed:
     notes: list = field(default_factory=list)
     findings: list = field(default_factory=list)
     bad_reasons: dict = field(default_factory=dict)
+    # what decided the column's rules ("marks": (comma cells, point cells); "dayorder": (day-
+    # first only, month-first only)), which the streamed loader adds up over a file's parts
+    evidence: dict = field(default_factory=dict)
+
+
+class Evidence(tuple):
+    """A whole file's evidence for a column rule, given as the ``decimal`` (comma cells,
+    point cells) or ``dayfirst`` (day-first only, month-first only) of one part of it: the
+    part decides, and words its findings, as the whole file would."""
 
 
 # What databases and spreadsheets write for "no value" ("NA" is left alone: it is also a code).
@@ -180,7 +189,7 @@ def parse_amount(s: pd.Series, decimal: str | None = None, numeric=None) -> Pars
                                             pc.utf8_slice_codeunits(core, 0, -1),
                                             pa.scalar("", core.type))
         core = pc.if_else(trail, moved, core)
-    notes, findings = [], []
+    notes, findings, evidence = [], [], {}
     currency = _currencies(t, s.index, findings) if named else ""
     if currency:
         notes.append("currency:" + currency)
@@ -192,7 +201,8 @@ def parse_amount(s: pd.Series, decimal: str | None = None, numeric=None) -> Pars
         skip = machine if no_amount is None else (
             pc.fill_null(no_amount, False).to_numpy(zero_copy_only=False)
             | (False if machine is None else machine))
-        core, bad_form, mark = _decimal_marks(core, t, decimal, s.index, findings, skip)
+        core, bad_form, mark = _decimal_marks(core, t, decimal, s.index, findings, skip,
+                                              evidence)
     if mark == ",":
         notes.append("decimal comma")
     if no_amount is not None:
@@ -204,7 +214,7 @@ def parse_amount(s: pd.Series, decimal: str | None = None, numeric=None) -> Pars
         num = pc.if_else(pc.fill_null(neg_paren, False), pc.negate(pc.abs(num)), num)
     values = _series(num, s.index, "float64")
     bad = _mask(pc.and_(pc.is_valid(t), pc.is_null(num)), s.index)
-    return Parsed(values, bad, notes, findings)
+    return Parsed(values, bad, notes, findings, evidence=evidence)
 
 
 def _three_after_dot(a: pa.Array) -> bool:
@@ -282,7 +292,8 @@ def _currencies(t: pa.Array, index, findings) -> str:
     return "+".join(sorted(counts, key=counts.get, reverse=True))
 
 
-def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings, skip=None):
+def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings, skip=None,
+                   evidence=None):
     """Normalise the decimal mark cell by cell: ``(core with "." as the mark, cells whose
     separators fit no convention, the column's mark)``.
 
@@ -292,17 +303,24 @@ def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings, skip=N
     three) are thousands separators. Only one separator followed by exactly three digits
     ("1,234", "250.000") is ambiguous; see :func:`_ambiguous`. ``skip``: cells that are no
     evidence for the others (numbers the file stored, whose dot is decimal; cells that are no
-    amount at all).
+    amount at all). ``evidence`` gets
+    ``"marks": (comma cells, point cells)`` when the column decides.
     """
     n = len(core)
+    whole = decimal if isinstance(decimal, Evidence) else None  # the file's counts
+    if whole is not None:
+        decimal = None
     no = pa.array(np.zeros(n, bool))
     n_commas = pc.fill_null(pc.count_substring(core, ","), 0)
     has_comma = pc.any(pc.greater(n_commas, 0)).as_py()
-    if not has_comma and decimal != ",":
+    if not has_comma and decimal != "," and (whole is None or whole[0] <= whole[1]):
         # the common case: only dots; several dots are thousands separators only in groups,
         # and one dot followed by exactly three digits ("250.000") may be one too
         many = pc.greater(pc.fill_null(pc.count_substring(core, "."), 0), 1)
         if not pc.any(many).as_py() and (decimal == "." or not _three_after_dot(core)):
+            if evidence is not None and decimal is None:
+                one = pc.equal(pc.fill_null(pc.count_substring(core, "."), 0), 1)
+                evidence["marks"] = (0, pc.sum(pc.cast(one, pa.int64())).as_py() or 0)
             return core, no, "."
     n_dots = pc.fill_null(pc.count_substring(core, "."), 0).to_numpy(zero_copy_only=False)
     n_commas = n_commas.to_numpy(zero_copy_only=False)
@@ -324,6 +342,10 @@ def _decimal_marks(core: pa.Array, t: pa.Array, decimal, index, findings, skip=N
     comma_cells = (comma_last | one_comma | dot_groups) & own
     dot_cells = ((both & ~comma_last) | one_dot | ((n_commas >= 2) & (n_dots == 0))) & own
     n_c, n_d = int(comma_cells.sum()), int(dot_cells.sum())
+    if evidence is not None and decimal is None:
+        evidence["marks"] = (n_c, n_d)
+    if whole is not None:
+        n_c, n_d = whole
     mark = decimal or ("," if n_c > n_d else ".")
     amb_comma = amb & (n_commas == 1)
     # which ambiguous cells read their separator as the decimal comma (the others: a dot
@@ -433,7 +455,7 @@ def parse_integer(s: pd.Series, decimal: str | None = None, numeric=None) -> Par
     p = parse_amount(s, decimal, numeric)
     frac = p.values.notna() & (p.values != np.round(p.values))
     vals = p.values.where(~frac)
-    return Parsed(vals, p.bad | frac, p.notes, p.findings)
+    return Parsed(vals, p.bad | frac, p.notes, p.findings, evidence=p.evidence)
 
 
 def parse_datetime(s: pd.Series, dayfirst: bool | None = None, numeric=None,

@@ -150,6 +150,8 @@ class ParsedTable:
     currencies: dict = field(default_factory=dict)  # model column -> currency code (CNY, EUR)
     prior: object = None  # per row: how often earlier files of the table used its id
     derived: list = field(default_factory=list)  # model columns the export lacks, made by the kit
+    notes: dict = field(default_factory=dict)  # model column -> (notes, evidence) of Parsed
+    blank_keys: bool = False  # the export holds blank ids where this part has none (streamed)
 
 
 def _issue(report, code, file, table, message, rows=None, raw=None, columns=(), column="",
@@ -303,6 +305,8 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
 
     A transactions export without an order id (the smallest useful export is customer id,
     date and amount) gets one per row, ``id_prefix`` + its line (:data:`DERIVABLE`).
+    ``dayfirst`` and ``decimal`` may also be dicts ``{model column: value}`` (other columns:
+    None), as the streamed loader pins them where parts of a file would decide differently.
 
     Returns None when the file cannot be used at all (empty, required columns missing).
     """
@@ -388,7 +392,7 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
         rawm.insert(0, k, pd.Series(id_prefix + rawm.index.astype("str"), index=rawm.index,
                                     dtype=object))
     currencies = {}
-    typed = {}
+    typed, notes = {}, {}
     src_of = {dst: src for src, dst in colmap.items()}
     numeric = {dst: _aligned(raw.numeric.get(src), frame.index, rawm.index)
                for dst, src in src_of.items()} if getattr(raw, "numeric", None) else {}
@@ -398,10 +402,10 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
         c = t[col]
         kind = numeric.get(col)
         keep = keep_unknown(t, col) if c.levels else None
-        p = parse_column(rawm[col], c.dtype, c.levels, dayfirst, decimal, kind,
-                         getattr(raw, "epoch", None), column_words(codes, table, col),
-                         keep[0] if keep else None)
-        typed[col] = p.values
+        p = parse_column(rawm[col], c.dtype, c.levels, _per_column(dayfirst, col),
+                         _per_column(decimal, col), kind, getattr(raw, "epoch", None),
+                         column_words(codes, table, col), keep[0] if keep else None)
+        typed[col], notes[col] = p.values, (p.notes, p.evidence)
         for f in p.findings:
             _issue(report, f.code, name, table, f.message, rawm.index[f.cells.to_numpy()], rawm,
                    [col], column=col, severity=f.severity)
@@ -467,7 +471,8 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     typed = pd.DataFrame(typed, index=rawm.index)
     add_raw_columns(typed, rawm, t)  # channel_raw: the client's text of every channel
     cur = _currency_column(report, name, table, frame, colmap, rawm, currencies)
-    costed = _cost_from_profit(report, name, table, frame, colmap, rawm, typed, decimal)
+    costed = _cost_from_profit(report, name, table, frame, colmap, rawm, typed,
+                               _per_column(decimal, "cost"))
     ignored = [str(c) for c in frame.columns if c not in colmap and c != cur
                and c != (costed or ("",))[0]]
     records = getattr(raw, "records", None)
@@ -476,7 +481,12 @@ def parse_table(raw, table: str, report: ValidationReport, explicit: dict | None
     columns = {**colmap, **({cur: "(the currency of the amounts)"} if cur else {}),
                **({costed[0]: costed[1]} if costed else {})}
     return ParsedTable(name, table, rawm, typed, columns, ignored, records, currencies,
-                       derived=derived)
+                       derived=derived, notes=notes)
+
+
+def _per_column(option, col):
+    """A parsing option for one column: the dict's entry for it, or the option itself."""
+    return option.get(col) if isinstance(option, dict) else option
 
 
 # Headers (normalised, see mapping.normalise) of a profit or a margin column: a transactions
@@ -704,11 +714,13 @@ def duplicated_rows(d: pd.DataFrame, columns=None, hashes=None) -> np.ndarray:
     return out
 
 
-def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
+def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None, fixed=None):
     """The pandera schema of the rules of one table (only for the columns present).
 
     Check names are the issue codes of :data:`RULES`. ``cache`` (a dict the caller clears
-    after validating) shares the duplicate-row mask between checks.
+    after validating) shares the duplicate-row mask between checks. ``fixed``: the masks of
+    repeated rows (``"rows"``) and ids (``"keys"``) decided over a whole file, for a part of it
+    (the streamed loader): used instead of the part's own.
     """
     import pandera.pandas as pa
 
@@ -739,6 +751,8 @@ def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
     row_key = ROW_KEYS.get(table, [key])
 
     def dup_rows(d):
+        if fixed is not None:
+            return fixed["rows"]
         # keyed by id, never holding the frame: pandera keeps the schema alive with the frame
         if cache.get("id") != id(d):
             cache.clear()
@@ -758,7 +772,8 @@ def rule_schema(table: str, columns, customer_ids=None, today=None, cache=None):
         def dup_key(d):
             rows = dup_rows(d)
             has = d[row_key].notna().all(axis=1).to_numpy()
-            dup = duplicated_rows(d, row_key, hashes=cache.get("key_hashes"))
+            dup = (fixed["keys"] if fixed is not None else
+                   duplicated_rows(d, row_key, hashes=cache.get("key_hashes")))
             return pd.Series(~(has & dup & ~rows), index=d.index)
 
         frame_checks.append(pa.Check(dup_key, name=dup_code))
@@ -805,13 +820,14 @@ _RULE_TEXT = {
 
 
 def check_rules(pt: ParsedTable, report: ValidationReport, customer_ids=None,
-                today=None) -> None:
-    """Run the pandera rule schema on a parsed table and add every failure to ``report``."""
+                today=None, fixed=None) -> None:
+    """Run the pandera rule schema on a parsed table and add every failure to ``report``
+    (``fixed``: see :func:`rule_schema`)."""
     import pandera.pandas as pa
 
     typed = pt.typed
     cache = {}
-    schema = rule_schema(pt.table, typed.columns, customer_ids, today, cache)
+    schema = rule_schema(pt.table, typed.columns, customer_ids, today, cache, fixed)
     try:
         schema.validate(typed, lazy=True, inplace=True)
         return
