@@ -176,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     v.add_argument("--force", action="store_true", help="replace an --out folder that "
                    "crm-training wrote before (never any other)")
+    v.add_argument("--streamed", action="store_true", help="for exports larger than memory: "
+                   "check and clean the files part by part into --out (Parquet; same checks, "
+                   "messages and cleaning log; one file per table, no --anonymise)")
+    v.add_argument("--chunk-mb", type=int, default=256, metavar="MB",
+                   help="with --streamed: the size of a part of a CSV (default 256 MB, about "
+                   "2.5 GB of memory)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_validate)
 

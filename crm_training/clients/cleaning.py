@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import TABLES
-from .report import CleaningLog, ValidationReport
+from .report import CleaningLog, CleaningStep, ValidationReport
 from .validation import (_FOLD, ROW_KEYS, RULES, ParsedTable, _issue, issue_rows,
                          row_hashes)
 
@@ -181,9 +181,11 @@ def fix_returns(df: pd.DataFrame, file: str, log: CleaningLog, marked=None,
             df.loc[wrong, col] = -df.loc[wrong, col]
             log.add(file, "transactions", "changed", int(wrong.sum()),
                     f"return with a positive {col}: made negative", col)
-    if not link:
+    if not link:  # linked later, over the whole file: its step goes here (count to come)
         if "original_transaction_id" not in df.columns:
             df["original_transaction_id"] = pd.Series(pd.NA, index=df.index, dtype="str")
+        log.steps.append(CleaningStep(file, "transactions", "linked", 0, LINKED,
+                                      "original_transaction_id"))
         return df
     return link_returns(df, file, log)
 
@@ -216,9 +218,7 @@ def link_returns(df: pd.DataFrame, file: str, log: CleaningLog) -> pd.DataFrame:
     m["original"] = df["transaction_id"].iloc[m["original_row"].to_numpy(np.int64)].to_numpy()
     col = df.columns.get_loc("original_transaction_id")
     df.iloc[m["row"].to_numpy(), col] = m["original"].to_numpy()
-    log.add(file, "transactions", "linked", len(m),
-            "return linked to the latest earlier order of the same customer with the same amount",
-            "original_transaction_id")
+    log.add(file, "transactions", "linked", len(m), LINKED, "original_transaction_id")
     return df
 
 
@@ -244,6 +244,8 @@ def _asof_links(cust, ts, cents, todo, sale) -> pd.DataFrame:
                       on="timestamp", by=["cust", "cents"], direction="backward")
     return m[m["original_row"].notna()]
 
+
+LINKED = "return linked to the latest earlier order of the same customer with the same amount"
 
 # Columns an export may leave out because another column already says it.
 _DERIVED = {

@@ -118,6 +118,8 @@ def run_validate(args) -> int:
             max_bad = check_share(max_bad, "--max-bad-rows")
         except ClientDataError as e:
             return _fail(str(e), 2, redact)
+    if getattr(args, "streamed", False):
+        return _run_streamed(args, path, dayfirst, max_bad, inputs)
     quiet = contextlib.nullcontext() if redact is None else \
         contextlib.redirect_stderr(_RedactedStream(sys.stderr, redact))  # progress bars
     try:
@@ -150,4 +152,34 @@ def run_validate(args) -> int:
                   "same salt gives the same pseudonyms in other exports" if salt is not None else
                   "Pseudonyms keyed with a random salt: they match no other export (give "
                   "--salt-file FILE or CRM_SALT to anonymise several exports consistently)")
+    return 0 if res.ok else 1
+
+
+def _run_streamed(args, path: Path, dayfirst, max_bad, inputs) -> int:
+    """``validate --streamed``: the export checked and cleaned part by part into ``--out``."""
+    from .streamed import load_client_streamed
+
+    if args.out is None:
+        return _fail("--streamed writes the cleaned tables as it goes: give --out DIR", 2)
+    if args.anonymise:
+        return _fail("--streamed does not anonymise (pseudonyms are made in memory): drop "
+                     "--streamed, or anonymise the folder it writes in a second step", 2)
+    if args.format != "parquet":
+        return _fail("--streamed writes Parquet only (drop --format csv)", 2)
+    if args.chunk_mb < 1:
+        return _fail(f"--chunk-mb must be at least 1, not {args.chunk_mb}", 2)
+    try:
+        res = load_client_streamed(path, args.out, args.mapping, table=args.table,
+                                   dayfirst=dayfirst, decimal=args.decimal,
+                                   progress=not args.quiet, max_bad_rows=max_bad,
+                                   chunk_bytes=args.chunk_mb << 20, force=args.force,
+                                   inputs=inputs)
+    except (ClientDataError, OutputError) as e:
+        return _fail(str(e), 1 if isinstance(e, ClientDataError) else 2)
+    except Exception as e:  # a bug must not look like a crash on the client's data
+        detail = str(e).splitlines()[0] if str(e) else ""
+        return _fail(f"could not check {path.name}: unexpected {type(e).__name__}"
+                     f"{': ' + detail if detail else ''} (please report this)", 1)
+    print(res.to_text())
+    print(f"\nReport{' and cleaned data' if res.built else ''} written to {args.out}")
     return 0 if res.ok else 1

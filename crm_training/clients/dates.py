@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .parsing import (Evidence, Finding, Parsed, _arrow_text, _examples, _mask, _n,
-                      _series)
+                      _series, _short)
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 _ZONE = r"Z|UTC|GMT|(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}"
@@ -306,6 +306,11 @@ def _convert_zones(out, minutes, src, index, findings):
     return pd.Series(vals, index=out.index, dtype="datetime64[ns]")
 
 
+def _listed(cells) -> str:
+    """Cells ``[(text, line)]`` as :func:`.parsing._examples` shows them."""
+    return ", ".join(repr(_short(v)) for v, _ in cells)
+
+
 def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor, todo_pos,
                index, evidence):
     """Read the d-m-Y / m-d-Y dates cell by cell: a first number above 12 can only be a day,
@@ -324,9 +329,27 @@ def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
     month_only = (second > 12) & (first <= 12)
     amb = (first <= 12) & (second <= 12)
     n_day, n_month = int(day_only.sum()), int(month_only.sum())
-    evidence["dayorder"] = (n_day, n_month)
-    if whole is not None:
-        n_day, n_month = whole
+    src = pc.filter(orig, dm)
+    lines_of = index[todo_pos[pos_all]] if (pos_all := np.flatnonzero(day_month)).size else []
+
+    def first(mask, k):  # the first distinct cells of a mask, with their lines
+        at = np.flatnonzero(mask)[:1000]
+        seen, out = set(), []
+        for j in at:
+            v = src[int(j)].as_py()
+            if v not in seen:
+                seen.add(v)
+                out.append((v, int(lines_of[j])))
+            if len(out) == k:
+                break
+        return out
+
+    evidence["dayorder"] = Evidence((n_day, n_month, int(amb.sum()), first(amb, 1),
+                                     first(day_only, 3), first(month_only, 3)))
+    shown_of = None
+    if whole is not None:  # the counts and first cells of the whole file
+        n_day, n_month, n_amb, ex_amb, ex_day, ex_month = whole
+        shown_of = {"amb": ex_amb, "day": ex_day, "month": ex_month, "n_amb": n_amb}
     col_day = dayfirst if dayfirst is not None else not n_month > n_day
     if dayfirst is None and not n_day and not n_month:
         # the dotted form (05.01.2024) is day-first wherever it is used
@@ -345,8 +368,6 @@ def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
             if not rest.any():
                 break
             fill(rest, order + suffix)
-    src = pc.filter(orig, dm)
-
     def cells(mask):
         full = np.zeros(len(index), bool)
         full[todo_pos[pos[mask]]] = True
@@ -358,6 +379,8 @@ def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
     if disagree:
         minority = month_only if col_day else day_only
         ex_day, ex_month = _examples(src, day_only), _examples(src, month_only)
+        if shown_of is not None:
+            ex_day, ex_month = _listed(shown_of["day"][:1]), _listed(shown_of["month"][:1])
         if n_day and n_month:
             text = (f"dates written in both orders: {n_day:,} can only be day-first (e.g. "
                     f"{ex_day}) and {n_month:,} only month-first (e.g. {ex_month}); each was "
@@ -369,8 +392,9 @@ def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
                     f"{_examples(src, minority)}); each was read in the order it allows")
         findings.append(Finding("mixed_date_order", text, cells(minority)))
         if amb.any() and dayfirst is None:
+            ex_amb = _examples(src, amb) if shown_of is None else _listed(shown_of["amb"][:1])
             findings.append(Finding(
-                "ambiguous_date_order", f"dates such as {_examples(src, amb)} could be "
+                "ambiguous_date_order", f"dates such as {ex_amb} could be "
                 "day-first or month-first, and the column uses both orders; read "
                 f"{'day' if col_day else 'month'}-first (the column's majority); {tail}",
                 cells(amb)))
@@ -383,10 +407,15 @@ def _day_month(norm, orig, day_month, dayfirst, notes, findings, fill, res, oor,
     order = "day" if col_day else "month"
     shown = _examples(src, evidence, 3)
     lines = index[todo_pos[pos[evidence]]][:3]
+    ex_amb = _examples(src, amb)
+    if shown_of is not None:
+        decided = shown_of["day" if n_day else "month"]
+        shown, lines, k = _listed(decided), [n for _, n in decided], shown_of["n_amb"]
+        ex_amb = _listed(shown_of["amb"][:1])
     where = f"line{'s' * (len(lines) > 1)} {', '.join(str(int(n)) for n in lines)}"
     if ev < DATE_EVIDENCE_MIN and ev < DATE_EVIDENCE_SHARE * (ev + k):
         findings.append(Finding(
-            "ambiguous_date_order", f"{_n(k, 'date')} such as {_examples(src, amb)} could be "
+            "ambiguous_date_order", f"{_n(k, 'date')} such as {ex_amb} could be "
             f"day-first or month-first, and only {_n(ev, 'cell')} of the column "
             f"decide{'s' * (ev == 1)} it ({shown}, {where}); all were read {order}-first on "
             f"that evidence; {tail}",

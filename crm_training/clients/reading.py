@@ -108,7 +108,7 @@ class RawTable:
         return self.label or self.path.name
 
 
-def read_raw(path, progress: bool = True, header_hint=None) -> RawTable:
+def read_raw(path, progress: bool = True, header_hint=None, delimiter=None) -> RawTable:
     """Read ``path`` as text; raise :class:`ClientDataError` with a one-line reason if impossible.
 
     Parameters
@@ -117,6 +117,8 @@ def read_raw(path, progress: bool = True, header_hint=None) -> RawTable:
     progress : show a tqdm progress bar while reading large CSV files.
     header_hint : optional callable ``(list of cell texts) -> int`` scoring how much a row looks
         like a header (the mapping's known column names); used to skip title rows.
+    delimiter : the delimiter of a text file, when known (a part of a file, whose few lines
+        may not show it); default: sniffed.
     """
     path = Path(path)
     if not path.exists():
@@ -142,7 +144,7 @@ def read_raw(path, progress: bool = True, header_hint=None) -> RawTable:
             from .workbooks import read_parquet
 
             return read_parquet(path)
-        return _read_text(path, progress, header_hint)
+        return _read_text(path, progress, header_hint, delimiter)
     except OSError as e:  # no permission, a disk error, a file removed while reading
         reason = e.strerror or str(e) or type(e).__name__
         raise ClientDataError(f"{path.name} could not be read ({type(e).__name__}: "
@@ -262,7 +264,7 @@ def _field_count(line: str, delimiter: str) -> int:
         return line.count(delimiter) + 1
 
 
-def _read_text(path: Path, progress: bool, header_hint) -> RawTable:
+def _read_text(path: Path, progress: bool, header_hint, known=None) -> RawTable:
     import pyarrow as pa
 
     from .csvblocks import _Block, _parse_file, _progress, _quote_message, _TooManyRows
@@ -276,6 +278,9 @@ def _read_text(path: Path, progress: bool, header_hint) -> RawTable:
     if not nonblank:
         return RawTable(path, pd.DataFrame(), "csv", enc, records=0)
     delimiter, header_idx = sniff_delimiter(lines)
+    if known and known != delimiter:
+        delimiter = known
+        header_idx = next((i for i, k in enumerate(nonblank) if known in lines[k]), 0)
     # header_idx counts non-blank lines: translate to the physical line
     header_line0 = nonblank[header_idx] if header_idx < len(nonblank) else nonblank[0]
     header_line0, header_last0, header = _header_record(lines, nonblank, delimiter,

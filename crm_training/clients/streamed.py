@@ -72,9 +72,9 @@ class Part:
     first_line: int
 
 
-def text_parts(path: Path, chunk_bytes: int = CHUNK_BYTES) -> tuple[int, int, list[Part]]:
-    """``(prefix bytes, prefix lines, parts)`` of a CSV: the prefix runs to the end of the
-    header record (title rows included); each part ends at a line break outside quoted values
+def text_parts(path: Path, chunk_bytes: int = CHUNK_BYTES) -> tuple:
+    """``(prefix bytes, prefix lines, parts, delimiter)`` of a CSV: the prefix runs to the end
+    of the header record (title rows included); each part ends at a line break outside quoted values
     (the parity of the quotes, counted from the part's start), at least ``chunk_bytes`` after
     its start. Raises :class:`ClientDataError` for UTF-16 text (read it whole)."""
     size = path.stat().st_size
@@ -87,14 +87,14 @@ def text_parts(path: Path, chunk_bytes: int = CHUNK_BYTES) -> tuple[int, int, li
     lines = _split_lines(text)[:200]
     nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
     if not nonblank:
-        return size, 0, []
+        return size, 0, [], None
     delimiter, header_idx = sniff_delimiter(lines)
     header0 = nonblank[header_idx] if header_idx < len(nonblank) else nonblank[0]
     _, header_last0, _ = _header_record(lines, nonblank, delimiter, header0, mp.header_score)
     # the prefix: the bytes of physical lines 0 .. header_last0 and their breaks
     breaks = [m.end() for m in _BREAK.finditer(sample.decode("latin-1"))]
     if header_last0 >= len(breaks):
-        return size, header_last0 + 1, []  # the header is all there is
+        return size, header_last0 + 1, [], delimiter  # the header is all there is
     prefix = breaks[header_last0]
     cut = b"\r" if (b"\n" not in sample and b"\r" in sample) else b"\n"
     parts, start, line = [], prefix, header_last0 + 2
@@ -103,7 +103,7 @@ def text_parts(path: Path, chunk_bytes: int = CHUNK_BYTES) -> tuple[int, int, li
             end, nlines = _next_cut(f, start, size, chunk_bytes, cut)
             parts.append(Part(start, end, line))
             start, line = end, line + nlines
-    return prefix, header_last0 + 1, parts
+    return prefix, header_last0 + 1, parts, delimiter
 
 
 def _next_cut(f, start: int, size: int, chunk_bytes: int, cut: bytes) -> tuple[int, int]:
@@ -155,14 +155,15 @@ def read_parts(path: Path, chunk_bytes: int, scratch: Path, progress=None):
     if suffix in PARQUET_SUFFIXES:
         yield from _parquet_parts(path, chunk_bytes, scratch, progress)
         return
-    prefix, plines, parts = text_parts(path, chunk_bytes)
+    prefix, plines, parts, delimiter = text_parts(path, chunk_bytes)
     if not parts:
         yield 0, read_raw(path, progress=False, header_hint=mp.header_score)
         return
     for k, part in enumerate(parts):
         tmp = _part_file(path, prefix, part, scratch)
-        try:
-            raw = read_raw(tmp, progress=False, header_hint=mp.header_score)
+        try:  # the file's delimiter: a part's few lines may not show it
+            raw = read_raw(tmp, progress=False, header_hint=mp.header_score,
+                           delimiter=delimiter)
         finally:
             tmp.unlink()
         raw.path = path
@@ -259,69 +260,164 @@ def typed_hashes(typed: pd.DataFrame, groups: dict) -> pd.DataFrame:
     return out
 
 
+DUCKDB_MEMORY = "2GB"  # what DuckDB may hold of the whole-file steps (it spills beyond)
+
+
+def _duck():
+    """A DuckDB connection held to :data:`DUCKDB_MEMORY`, spilling to the system's temporary
+    folder beyond it (the ranks and joins over every row of a file)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
 # ---------------------------------------------------------------------- merging reports
-def _place(order: list, keys: list) -> None:
-    """Add the new ``keys`` of one part (in its order) to ``order``, the order of every part
-    so far: each before the next key of the part already placed, else after the last."""
-    for j, key in enumerate(keys):
-        if key in order:
-            continue
-        nxt = next((order.index(k) for k in keys[j + 1:] if k in order), None)
-        if nxt is not None:
-            order.insert(nxt, key)
-        else:
-            prev = next((order.index(k) for k in reversed(keys[:j]) if k in order), -1)
-            order.insert(prev + 1, key)
+# The order of the checks (parse_table's, then cleaning's), for issues and steps that no part
+# holds together: those that one part holds keep its order.
+_PARSE_ORDER = ("unclosed_quote", "mixed_encoding", "mojibake", "nul_bytes",
+                "mapping_column_not_found", "duplicate_headers", "ambiguous_columns",
+                "missing_columns", "malformed_lines", "blank_rows", "empty_file")
 
 
-def merge_reports(reports: list[ValidationReport], parts: int) -> ValidationReport:
+# within a column, as parse_table reports: findings, then unreadable and blank values
+_COLUMN_ORDER = ("mixed_decimal_marks", "ambiguous_decimal", "mixed_currencies",
+                 "mixed_date_order", "ambiguous_date_order", "time_zone_offset",
+                 "mixed_time_zones", "excel_serial_dates", "numeric_id", "formula_without_value",
+                 "ambiguous_dates", "blank_required_value", "unknown_code",
+                 "bad_required_value", "bad_value")
+# codes a column may have several of, each with its own words (no counts in them)
+_WORDED = {"bad_value", "bad_required_value", "blank_required_value", "formula_without_value",
+           "unknown_code"}
+
+
+def _issue_key(i) -> tuple:
+    return (i.code, i.file, i.table, i.column, i.severity,
+            i.message if i.code in _WORDED else "")
+
+
+def _rank_issue(key, columns):
+    code, column, words = key[0], key[3], key[5]
+    if code in _PARSE_ORDER and not column:
+        return (0, _PARSE_ORDER.index(code), 0, 0)
+    where = columns.index(column) if column in columns else len(columns)
+    what = _COLUMN_ORDER.index(code) if code in _COLUMN_ORDER else len(_COLUMN_ORDER)
+    return (1, where, what, 0 if words.startswith("dates without a day") else
+            2 if words.startswith("dates before 1677") else 1)
+
+
+def _rank_step(key, columns):
+    from .cleaning import _DROP_ORDER, _READ_DROPS
+
+    reason = key[3]
+    known = list(_READ_DROPS.values()) + [_REASONS[c] for c in _DROP_ORDER]
+    if reason in known:
+        return (0, known.index(reason), 0, 0)
+    return (1, 0, 0, 0)
+
+
+def _merged_order(chains: list, rank) -> list:
+    """The keys of every part's list in one order: each part's order kept (a topological sort
+    of their chains); keys no part orders by ``rank``, then by the part they first appear in."""
+    import heapq
+
+    first, after, before = {}, {}, {}
+    for p, chain in enumerate(chains):
+        for j, key in enumerate(chain):
+            first.setdefault(key, (p, j))
+            after.setdefault(key, set())
+            before.setdefault(key, set())
+            if j:
+                prev = chain[j - 1]
+                if key not in after[prev] and prev != key:
+                    after[prev].add(key)
+                    before[key].add(prev)
+    heap = [(rank(k), first[k], k) for k in first if not before[k]]
+    heapq.heapify(heap)
+    out, left = [], {k: len(v) for k, v in before.items()}
+    while heap:
+        _, _, k = heapq.heappop(heap)
+        out.append(k)
+        for n in after[k]:
+            left[n] -= 1
+            if not left[n]:
+                heapq.heappush(heap, (rank(n), first[n], n))
+    out += [k for k in sorted(first, key=lambda k: first[k]) if k not in out]  # a cycle
+    return out
+
+
+def merge_reports(reports: list[ValidationReport], parts: int, columns=()) -> ValidationReport:
     """One report from the reports of a file's parts: one issue per code, file, table, column
-    and severity, in the order the checks run (each part's list is a run of that order)."""
-    merged: dict = {}
-    order: list = []
+    and severity, in the order the checks run (each part's list is a run of that order);
+    counts added, rows joined, the first five examples. A message that starts with its count
+    ("13 rows repeat ...") gets the file's."""
+    merged: dict = {}  # key -> [issue, its words without the count, varied]
+    columns = list(columns)
+    order = _merged_order([[_issue_key(i) for i in rep.issues] for rep in reports],
+                          lambda k: _rank_issue(k, columns))
     for rep in reports:
-        _place(order, [(i.code, i.file, i.table, i.column, i.severity) for i in rep.issues])
         for i in rep.issues:
-            key = (i.code, i.file, i.table, i.column, i.severity)
+            key = _issue_key(i)
+            stem = _stem(i.message, i.count)
             if key not in merged:
                 merged[key] = [Issue(i.code, i.severity, i.file, i.message, i.count, i.table,
-                                     i.column, list(i.examples), i.rows), False]
-            else:
-                m, _ = merged[key]
-                if not m.count and i.count:  # a part without such cells words it without
-                    m.message = i.message    # the remedy: the wording of one with them
-                elif m.message != i.message and i.count:
-                    merged[key][1] = True
-                m.count += i.count
-                m.examples = (m.examples + list(i.examples))[:5]
-                if i.rows is not None and len(i.rows):
-                    m.rows = i.rows if m.rows is None or not len(m.rows) else \
-                        m.rows.append(pd.Index(i.rows))
+                                     i.column, list(i.examples), i.rows), stem, False]
+                continue
+            m = merged[key][0]
+            if not m.count and i.count:  # a part without such cells words it without the
+                m.message, merged[key][1] = i.message, stem  # remedy: take one with them
+            elif i.count and stem != merged[key][1]:
+                merged[key][2] = True
+            m.count += i.count
+            m.examples = (m.examples + list(i.examples))[:5]
+            if i.rows is not None and len(i.rows):
+                m.rows = i.rows if m.rows is None or not len(m.rows) else \
+                    m.rows.append(pd.Index(i.rows))
     out = ValidationReport()
     for key in order:
-        m, varied = merged[key]
+        m, stem, varied = merged[key]
         if varied:
             m.message += (f" (the figures of the first of the {parts} parts the file was "
                           f"checked in; {m.count:,} in all)")
+        elif stem != m.message:
+            m.message = f"{m.count:,}{stem}"
         out.issues.append(m)
     return out
+
+
+def _stem(message: str, count: int) -> str:
+    """A message without its leading count ("13 rows repeat ..." -> " rows repeat ..."), or
+    the message itself when it does not start with the count."""
+    lead = f"{count:,}"
+    return message[len(lead):] if message.startswith(lead + " ") else message
 
 
 def merge_logs(logs: list[CleaningLog]) -> CleaningLog:
     """One cleaning log from the logs of a file's parts: counts of the same step added, in the
     order the steps are taken."""
     merged: dict = {}
-    order: list = []
+    drops = set(_REASONS.values())
+
+    def key(st):  # the rows a code drops are one step, its columns those of every part
+        return (st.file, st.table, st.action, st.reason,
+                "" if st.action == "dropped" and st.reason in drops else st.column)
+
+    order = _merged_order([[key(st) for st in log.steps] for log in logs],
+                          lambda k: _rank_step(k, ()))
     for log in logs:
-        _place(order, [(st.file, st.table, st.action, st.reason, st.column) for st in log.steps])
         for st in log.steps:
-            key = (st.file, st.table, st.action, st.reason, st.column)
-            if key not in merged:
-                merged[key] = dataclasses.replace(st, examples=list(st.examples))
+            k = key(st)
+            if k not in merged:
+                merged[k] = dataclasses.replace(st, examples=list(st.examples))
             else:
-                m = merged[key]
+                m = merged[k]
                 m.count += st.count
                 m.examples = (list(m.examples) + list(st.examples))[:5]
+                if m.column != st.column:
+                    m.column = ", ".join(sorted({c for x in (m.column, st.column)
+                                                 for c in x.split(", ") if c}))
     out = CleaningLog()
     out.steps = [merged[k] for k in order]
     return out
@@ -344,19 +440,20 @@ class _FileRun:
     rows: int = 0
     parse_issues: list = field(default_factory=list)  # the parse-phase issues, merged
     currencies: dict = field(default_factory=dict)  # model column -> currency code
+    columns: list = field(default_factory=list)  # the model columns, in the file's order
 
 
 class StreamedLoad(ClientLoad):
     """Result of :func:`load_client_streamed`: the report, the cleaning log and the sources;
     the tables are on disk (``folder/tables``), not in memory (``rows``: rows per table)."""
 
-    def __init__(self, report, cleaning, sources, rows, folder, origin=()):
+    def __init__(self, report, cleaning, sources, rows, folder, origin=(), built=True):
         super().__init__(report, cleaning, sources, None, origin=origin)
-        self.rows, self.folder = rows, folder
+        self.rows, self.folder, self.built = rows, folder, built
 
     @property
     def ok(self) -> bool:
-        return self.report.ok and bool(self.rows)
+        return self.report.ok and self.built
 
     @property
     def data(self):
@@ -368,7 +465,10 @@ class StreamedLoad(ClientLoad):
         raise ClientDataError("a streamed import is not anonymised: load it in memory")
 
     def to_text(self, redact: bool = False) -> str:
-        head, verdict = super().to_text(False).rsplit("\n\n", 1)
+        text = super().to_text(False)
+        if not self.built:  # no table was built: as load_client says it
+            return text
+        head, verdict = text.rsplit("\n\n", 1)
         result = ", ".join(f"{k} {n:,}" for k, n in self.rows.items() if n) or "no rows left"
         return f"{head}\n\nResult: {result}\n\n{verdict}"
 
@@ -484,7 +584,8 @@ def _run(files, m, report, dayfirst, decimal, today, max_bad_rows, chunk_bytes, 
     else:
         tables_dir.rmdir()
     counts = {t: rows[t] for t in TABLES if rows.get(t)}
-    return StreamedLoad(report, log, sources, counts, tables_dir, origin=_origin(source))
+    return StreamedLoad(report, log, sources, counts, tables_dir, origin=_origin(source),
+                        built=bool(rows))
 
 
 def _first_pass(path, tname, m, dayfirst, decimal, chunk_bytes, scratch, bar, report,
@@ -518,11 +619,10 @@ def _first_pass(path, tname, m, dayfirst, decimal, chunk_bytes, scratch, bar, re
                     info.columns, info.ignored = pt.columns, pt.ignored
                     info.derived = list(pt.derived)
                 for col, (_, ev) in pt.notes.items():
-                    for what, (a, b) in ev.items():
-                        tot = evidence.setdefault((col, what), [0, 0])
-                        tot[0] += a
-                        tot[1] += b
-                        own[(col, what)] = (a, b)
+                    for what, v in ev.items():
+                        key = (col, what)
+                        evidence[key] = _add(evidence.get(key), v)
+                        own[key] = v
                 _write_hashes(pt, k, hashes)
             own_of.append(own)
     except ClientDataError as e:
@@ -549,9 +649,24 @@ def _first_pass(path, tname, m, dayfirst, decimal, chunk_bytes, scratch, bar, re
     return run
 
 
+def _add(total, part):
+    """The evidence of a file so far and of one more part: counts added, the first cells
+    kept (at most three, distinct: as the reports show them)."""
+    if total is None:
+        return tuple(part)
+    out = []
+    for t, p in zip(total, part):
+        if isinstance(t, list):
+            seen = {v for v, _ in t}
+            out.append((t + [c for c in p if c[0] not in seen])[:3])
+        else:
+            out.append(t + p)
+    return tuple(out)
+
+
 def _decides(what: str, counts) -> object:
     """What counts decide: the day order (and whether they decide it) or the decimal mark."""
-    a, b = counts
+    a, b = counts[:2]
     return (not b > a, a == b == 0) if what == "dayorder" else ("," if a > b else ".")
 
 
@@ -617,9 +732,8 @@ def _write_hashes(pt, k: int, folder: Path) -> None:
 def _flags(run) -> tuple[dict, bool]:
     """Per part, the rows that repeat an earlier row of the file, whose id an earlier row
     used, and how many rows of earlier parts used it; whether any id is blank."""
-    import duckdb
 
-    con = duckdb.connect()
+    con = _duck()
     try:
         src = f"read_parquet('{run.hashes.as_posix()}/*.parquet')"
         cols = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()}
@@ -673,6 +787,7 @@ def _clean_file(run, m, today, chunk_bytes, scratch, bar, customer_ids, max_bad_
             continue
         parsed.append(ValidationReport(rep.issues))
         rep = ValidationReport()
+        run.columns = run.columns or list(pt.raw.columns)
         run.records += pt.records
         run.rows += len(pt.typed)
         n = len(pt.typed)
@@ -708,10 +823,11 @@ def _clean_file(run, m, today, chunk_bytes, scratch, bar, customer_ids, max_bad_
         pq.write_table(pa.Table.from_pandas(part, preserve_index=False),
                        staged / f"{k:06d}.parquet")
         del pt, df, part, raw
-    run.parse_issues = merge_reports(parsed, len(parsed)).issues
-    rep = merge_reports(rules, len(rules))
+    run.parse_issues = merge_reports(parsed, len(parsed), run.columns).issues
+    rep = merge_reports(rules, len(rules), run.columns)
     log = merge_logs(logs)
     links = _link_returns(staged, run.name, log) if run.table == "transactions" else None
+    log.steps = [st for st in log.steps if st.count]  # the place of links there were none of
     info = run.info
     info.used, info.rows, info.kept, info.records = True, run.rows, kept, run.records
     info.how = {src: "mapping" if run.explicit.get(src) == dst else
@@ -738,9 +854,8 @@ def _link_returns(staged: Path, name: str, log: CleaningLog):
     """The returns of the file linked to the latest earlier order of the same customer with
     the same amount (as :func:`.cleaning.link_returns`, over the whole file): a frame of
     ``part``, ``pos`` and ``original`` (transaction id)."""
-    import duckdb
 
-    con = duckdb.connect()
+    con = _duck()
     try:
         src = (f"read_parquet('{staged.as_posix()}/*.parquet', filename = true, "
                "file_row_number = true)")
@@ -772,9 +887,9 @@ def _link_returns(staged: Path, name: str, log: CleaningLog):
                         "pos": cand["pos"].to_numpy(np.int64)[rows],
                         "original": cand["transaction_id"].to_numpy()[
                             got["original_row"].to_numpy(np.int64)]})
-    log.add(name, "transactions", "linked", len(out),
-            "return linked to the latest earlier order of the same customer with the same amount",
-            "original_transaction_id")
+    for st in log.steps:
+        if st.action == "linked" and st.count == 0:
+            st.count = len(out)
     return out
 
 
@@ -806,10 +921,9 @@ def _append(staged: Path, target: Path, links) -> None:
 def _customers(tables_dir: Path, rows: dict, runs, log, report) -> int:
     """Write ``customers.parquet``: the client's customers plus the ids only seen in other
     tables (signed up at their first record), or one per id found (no customers file)."""
-    import duckdb
 
     parts = []
-    con = duckdb.connect()
+    con = _duck()
     try:
         for name in rows:
             if name == "customers":
