@@ -58,7 +58,7 @@ from .report import CleaningLog, Issue, ValidationReport
 from .validation import MAX_BAD_ROWS, ROW_KEYS, check_rules, names_list, parse_table
 
 CHUNK_BYTES = 256 << 20  # a part of a CSV: about 2.5 GiB in memory while it is checked
-_SCAN_BYTES = 64 << 20  # read at a time while looking for the cuts
+_SCAN_BYTES = 16 << 20  # read at a time while looking for the cuts
 
 
 # ---------------------------------------------------------------------- cutting a file
@@ -107,22 +107,22 @@ def text_parts(path: Path, chunk_bytes: int = CHUNK_BYTES) -> tuple:
 
 
 def _next_cut(f, start: int, size: int, chunk_bytes: int, cut: bytes) -> tuple[int, int]:
-    """End of the part starting at ``start`` and the line breaks in it."""
+    """End of the part starting at ``start`` and the line breaks in it (the quotes before
+    each break counted by a search among the quotes' positions: memory of the breaks only)."""
     quotes, breaks, pos = 0, 0, start
     target = start + chunk_bytes
-    c, q = ord(cut), ord('"')
     while pos < size:
         f.seek(pos)
         b = np.frombuffer(f.read(_SCAN_BYTES), np.uint8)
-        is_q, is_b = b == q, b == c
-        qs = quotes + np.cumsum(is_q)
-        at = np.flatnonzero(is_b)
+        q = np.flatnonzero(b == ord('"'))
+        at = np.flatnonzero(b == ord(cut))
         if pos + len(b) >= target:
-            ok = at[(pos + at >= target - 1) & (qs[at] % 2 == 0)]
-            if len(ok):
-                k = int(ok[0])
+            late = at[pos + at >= target - 1]
+            even = (quotes + np.searchsorted(q, late)) % 2 == 0
+            if even.any():
+                k = int(late[np.argmax(even)])
                 return pos + k + 1, breaks + int(np.count_nonzero(at <= k))
-        quotes, breaks, pos = int(qs[-1]) if len(qs) else quotes, breaks + len(at), pos + len(b)
+        quotes, breaks, pos = quotes + len(q), breaks + len(at), pos + len(b)
     return size, breaks
 
 
