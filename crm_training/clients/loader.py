@@ -516,18 +516,8 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     if saved is not None:
         return load_saved(saved, source)
     m = mp.load_mapping(mapping)
-    opts = m["options"]
-    if max_bad_rows is None:
-        max_bad_rows = opts.get("max_bad_rows", MAX_BAD_ROWS)
-    max_bad_rows = check_share(max_bad_rows, "max_bad_rows")
-    dayfirst = opts.get("dayfirst", dayfirst) if dayfirst is None else dayfirst
-    decimal = opts.get("decimal", decimal) if decimal is None else decimal
-    table = table or opts.get("table")
-    if table is not None and table not in TABLES:
-        raise ClientDataError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
-    if decimal not in (None, ",", "."):
-        raise ClientDataError(f"decimal must be ',' or '.', not {decimal!r}")
-    today = pd.Timestamp.now() if today is None else pd.Timestamp(today)
+    max_bad_rows, dayfirst, decimal, table, today = options(m, max_bad_rows, dayfirst, decimal,
+                                                            table, today)
     report, log = ValidationReport(), CleaningLog()
     sources, parsed = [], []
     loose_found = set()
@@ -665,6 +655,24 @@ def load_client(source, mapping=None, *, table: str | None = None, dayfirst: boo
     stages.update()
     stages.close()
     return ClientLoad(report, log, sources, data, origin=_origin(source))
+
+
+def options(m: dict, max_bad_rows, dayfirst, decimal, table, today) -> tuple:
+    """The loader's options: given ones, else the mapping's ``options:``, checked; ``(max_bad_rows,
+    dayfirst, decimal, table, today)``."""
+    opts = m["options"]
+    if max_bad_rows is None:
+        max_bad_rows = opts.get("max_bad_rows", MAX_BAD_ROWS)
+    max_bad_rows = check_share(max_bad_rows, "max_bad_rows")
+    dayfirst = opts.get("dayfirst", dayfirst) if dayfirst is None else dayfirst
+    decimal = opts.get("decimal", decimal) if decimal is None else decimal
+    table = table or opts.get("table")
+    if table is not None and table not in TABLES:
+        raise ClientDataError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+    if decimal not in (None, ",", "."):
+        raise ClientDataError(f"decimal must be ',' or '.', not {decimal!r}")
+    today = pd.Timestamp.now() if today is None else pd.Timestamp(today)
+    return max_bad_rows, dayfirst, decimal, table, today
 
 
 def check_share(value, name: str = "max_bad_rows") -> float:

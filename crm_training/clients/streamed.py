@@ -49,13 +49,13 @@ from .cleaning import _REASONS, _asof_links, build_customers, clean_table
 from .csvblocks import _quote_message
 from .loader import (SOURCES_FILE, TABLES_DIR, VALIDATION_DIR, ClientLoad, SourceInfo,
                      _bad_rows, _derived, _origin, _records, _resolve, _single_table,
-                     check_share, to_crmdata)
+                     options, to_crmdata)
 from .reading import (EXCEL_SUFFIXES, PARQUET_SUFFIXES, SAMPLE_BYTES, ClientDataError,
                       RawTable, _BREAK, _decode_sample, _header_record, _split_lines, read_raw,
                       skipped_client_files, sniff_delimiter)
 from .parsing import Evidence
 from .report import CleaningLog, Issue, ValidationReport
-from .validation import MAX_BAD_ROWS, ROW_KEYS, check_rules, names_list, parse_table
+from .validation import ROW_KEYS, check_rules, names_list, parse_table
 
 CHUNK_BYTES = 256 << 20  # a part of a CSV: about 2.5 GiB in memory while it is checked
 _SCAN_BYTES = 16 << 20  # read at a time while looking for the cuts
@@ -485,19 +485,10 @@ def load_client_streamed(source, out, mapping=None, *, table: str | None = None,
     from tqdm.auto import tqdm
 
     m = mp.load_mapping(mapping)
-    opts = m["options"]
-    max_bad_rows = check_share(opts.get("max_bad_rows", MAX_BAD_ROWS) if max_bad_rows is None
-                               else max_bad_rows, "max_bad_rows")
-    dayfirst = opts.get("dayfirst", dayfirst) if dayfirst is None else dayfirst
-    decimal = opts.get("decimal", decimal) if decimal is None else decimal
-    table = table or opts.get("table")
-    if table is not None and table not in TABLES:
-        raise ClientDataError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
-    if decimal not in (None, ",", "."):
-        raise ClientDataError(f"decimal must be ',' or '.', not {decimal!r}")
+    max_bad_rows, dayfirst, decimal, table, today = options(m, max_bad_rows, dayfirst, decimal,
+                                                            table, today)
     if int(chunk_bytes) < 1:
         raise ClientDataError(f"chunk_bytes must be a positive number, not {chunk_bytes!r}")
-    today = pd.Timestamp.now() if today is None else pd.Timestamp(today)
     files = _resolve(source, m["files"], table)
     head = ValidationReport()
     if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
